@@ -1,0 +1,39 @@
+namespace FaceSwap.Core.Accounts;
+
+public static class EngineNames
+{
+    public const string Discord = "discord";
+    public const string Local = "local";
+}
+
+/// <summary>Daily credits as the InsightFaceSwap bot reports them.</summary>
+public sealed record Credits(DateTimeOffset Timestamp, int Total, int Used);
+
+public enum AccountHealth
+{
+    Ok,
+    /// <summary>Discord answered 401: the user token no longer works.</summary>
+    TokenInvalid,
+    /// <summary>Discord asks for a captcha or the account is locked.</summary>
+    Locked,
+    /// <summary>The bot's daily credit limit is reached.</summary>
+    CreditsExhausted,
+}
+
+/// <summary>
+/// One place where commands run (the API calls it an account and keys it by channel): a Discord channel
+/// with the InsightFaceSwap bot, driven by the operator's user token, or the built-in local engine.
+/// </summary>
+public sealed record Account
+{
+    public required long UserId { get; init; }
+    public required string Channel { get; init; }
+    public required string Engine { get; init; }
+    public string? Server { get; init; }
+    /// <summary>The Discord user token in clear; only in memory, encrypted at rest.</summary>
+    public string? DiscordToken { get; init; }
+    public Credits? Credits { get; init; }
+    public AccountHealth Health { get; init; } = AccountHealth.Ok;
+    public string? HealthDetail { get; init; }
+    public DateTimeOffset Created { get; init; }
+}
