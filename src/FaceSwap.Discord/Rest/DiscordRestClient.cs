@@ -1,0 +1,189 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FaceSwap.Discord.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceSwap.Discord.Rest;
+
+/// <summary>
+/// The slice of Discord's HTTP API the engine uses (docs/discord-wire.md), called with a user token.
+/// Every call goes through one send loop that honours the rate-limit headers, waits out 429s for
+/// exactly <c>retry_after</c>, and retries 5xx with a bounded backoff.
+/// </summary>
+public sealed class DiscordRestClient(
+    HttpClient http,
+    IOptionsMonitor<DiscordEngineOptions> options,
+    RateLimitGate gate,
+    ILogger<DiscordRestClient> logger)
+{
+    public Task<DiscordUser> GetCurrentUserAsync(string token, CancellationToken ct) =>
+        GetJsonAsync<DiscordUser>(token, "users/@me", "GET /users/@me", ct);
+
+    public Task<ApplicationCommandIndex> GetCommandIndexAsync(string token, string guildId, CancellationToken ct) =>
+        GetJsonAsync<ApplicationCommandIndex>(token, $"guilds/{guildId}/application-command-index",
+            $"GET /guilds/{guildId}/application-command-index", ct);
+
+    /// <summary>Messages after <paramref name="after"/>, oldest first (Discord answers newest first).</summary>
+    public async Task<IReadOnlyList<DiscordMessage>> GetMessagesAfterAsync(
+        string token, string channelId, string after, int limit, CancellationToken ct)
+    {
+        var messages = await GetJsonAsync<List<DiscordMessage>>(token,
+            $"channels/{channelId}/messages?after={after}&limit={limit}", $"GET /channels/{channelId}/messages", ct);
+        messages.Sort((a, b) => Snowflake.Compare(a.Id, b.Id));
+        return messages;
+    }
+
+    /// <summary>The newest messages of the channel (no cursor), oldest first.</summary>
+    public async Task<IReadOnlyList<DiscordMessage>> GetLatestMessagesAsync(
+        string token, string channelId, int limit, CancellationToken ct)
+    {
+        var messages = await GetJsonAsync<List<DiscordMessage>>(token,
+            $"channels/{channelId}/messages?limit={limit}", $"GET /channels/{channelId}/messages", ct);
+        messages.Sort((a, b) => Snowflake.Compare(a.Id, b.Id));
+        return messages;
+    }
+
+    /// <summary>Uploads one file: ask for an upload slot, then PUT the bytes to it.</summary>
+    public async Task<UploadedAttachment> UploadAttachmentAsync(
+        string token, string channelId, string fileName, string contentType, byte[] content, CancellationToken ct)
+    {
+        var request = new AttachmentSlotRequest([new AttachmentSlotFile("0", fileName, content.LongLength)]);
+        using var response = await SendAsync(token, HttpMethod.Post, Api($"channels/{channelId}/attachments"),
+            $"POST /channels/{channelId}/attachments", () => JsonContent.Create(request, options: DiscordJson.Options),
+            authorize: true, ct);
+        var slots = await response.Content.ReadFromJsonAsync<AttachmentSlotResponse>(DiscordJson.Options, ct)
+            ?? throw new DiscordApiException(response.StatusCode, null, "empty attachment slot answer", null);
+        var slot = slots.Attachments.FirstOrDefault()
+            ?? throw new DiscordApiException(response.StatusCode, null, "no attachment slot in the answer", null);
+
+        // The upload URL is a signed storage URL: it takes no Discord token.
+        using var put = await SendAsync(token, HttpMethod.Put, Absolute(slot.UploadUrl), "PUT upload", () =>
+        {
+            var body = new ByteArrayContent(content);
+            body.Headers.ContentType = MediaTypeHeaderValue.Parse(string.IsNullOrEmpty(contentType) ? "application/octet-stream" : contentType);
+            return body;
+        }, authorize: false, ct);
+        return new UploadedAttachment(fileName, slot.UploadFilename);
+    }
+
+    /// <summary>Sends an interaction (Discord answers 204; the bot's reply shows up in the channel).</summary>
+    public async Task SendInteractionAsync(string token, JsonObject payload, CancellationToken ct)
+    {
+        var json = payload.ToJsonString();
+        using var response = await SendAsync(token, HttpMethod.Post, Api("interactions"), "POST /interactions",
+            () => new StringContent(json, System.Text.Encoding.UTF8, "application/json"), authorize: true, ct);
+    }
+
+    /// <summary>Fetches an attachment from the CDN (no Discord token: CDN links carry their own signature).</summary>
+    public async Task<(byte[] Content, string? ContentType)> DownloadAsync(string url, CancellationToken ct)
+    {
+        using var response = await SendAsync("cdn", HttpMethod.Get, Absolute(url), "GET cdn", () => null, authorize: false, ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        return (bytes, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private async Task<T> GetJsonAsync<T>(string token, string path, string route, CancellationToken ct)
+    {
+        using var response = await SendAsync(token, HttpMethod.Get, Api(path), route, () => null, authorize: true, ct);
+        return await response.Content.ReadFromJsonAsync<T>(DiscordJson.Options, ct)
+            ?? throw new DiscordApiException(response.StatusCode, null, "empty answer", null);
+    }
+
+    private Uri Api(string path) => new(options.CurrentValue.ApiBaseUrl.TrimEnd('/') + "/" + path);
+
+    /// <summary>Upload and CDN URLs are absolute on Discord; an emulator may answer with a path.</summary>
+    private Uri Absolute(string url)
+    {
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+        {
+            return absolute;
+        }
+        var root = new Uri(options.CurrentValue.ApiBaseUrl);
+        return new Uri(root, url);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(
+        string token, HttpMethod method, Uri uri, string route, Func<HttpContent?> content, bool authorize, CancellationToken ct)
+    {
+        var settings = options.CurrentValue;
+        var rateLimited = 0;
+        var serverErrors = 0;
+        while (true)
+        {
+            var wait = gate.DelayFor(token, route);
+            if (wait > settings.MaxRateLimitWait)
+            {
+                throw new DiscordRateLimitedException(wait);
+            }
+            if (wait > TimeSpan.Zero)
+            {
+                logger.LogDebug("Waiting {Delay} for the rate limit of {Route}", wait, route);
+                await Task.Delay(wait, ct);
+            }
+
+            using var request = new HttpRequestMessage(method, uri) { Content = content() };
+            if (authorize)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", token);
+            }
+            request.Headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+            }
+            catch (HttpRequestException ex) when (serverErrors < settings.MaxServerErrorRetries)
+            {
+                serverErrors++;
+                logger.LogWarning("{Route} failed ({Error}); retry {Try}", route, ex.Message, serverErrors);
+                await Task.Delay(Backoff(settings, serverErrors), ct);
+                continue;
+            }
+
+            if (authorize)
+            {
+                gate.Observe(token, route, RateLimitInfo.Parse(response.Headers));
+            }
+
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+
+            var body = await response.Content.ReadAsStringAsync(ct);
+            var status = response.StatusCode;
+            if (status == HttpStatusCode.TooManyRequests)
+            {
+                var retry = RetryAfter.Parse(body, response.Headers);
+                response.Dispose();
+                gate.ObserveRetryAfter(token, route, retry);
+                if (++rateLimited > settings.MaxRateLimitRetries || retry.Delay > settings.MaxRateLimitWait)
+                {
+                    throw new DiscordRateLimitedException(retry.Delay);
+                }
+                logger.LogInformation("{Route} rate limited; retrying after {Delay}", route, retry.Delay);
+                continue; // the gate now holds the request for retry_after
+            }
+
+            if ((int)status >= 500 && serverErrors < settings.MaxServerErrorRetries)
+            {
+                response.Dispose();
+                serverErrors++;
+                logger.LogWarning("{Route} answered {Status}; retry {Try}", route, (int)status, serverErrors);
+                await Task.Delay(Backoff(settings, serverErrors), ct);
+                continue;
+            }
+
+            response.Dispose();
+            throw DiscordApiException.From(status, body);
+        }
+    }
+
+    private static TimeSpan Backoff(DiscordEngineOptions settings, int attempt) =>
+        settings.ServerErrorBackoff * Math.Pow(2, attempt - 1);
+}
