@@ -1,6 +1,25 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using System.CommandLine;
+using FaceSwap.Core;
+using FaceSwap.Core.Storage;
+using FaceSwap.Core.Storage.Sqlite;
+using FaceSwap.Server.Cli;
+using FaceSwap.Server.Hosting;
 
-app.MapGet("/", () => "Hello World!");
+// `users …` administers users on the database; anything else starts the server.
+if (args.Length > 0 && args[0] == "users")
+{
+    var configuration = new ConfigurationBuilder()
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine(args.Where(a => a.StartsWith("--FaceSwap", StringComparison.Ordinal)).ToArray())
+        .Build();
+    var dataDir = ServerHost.DataDir(configuration);
+    var root = new RootCommand("FaceSwap server administration") { UsersCommand.Create(() => new SqliteUserStore(new SqliteDatabase(Path.Combine(dataDir, "faceswap.db"))), Console.Out) };
+    return await root.Parse(args.Where(a => !a.StartsWith("--FaceSwap", StringComparison.Ordinal)).ToArray()).InvokeAsync();
+}
 
-app.Run();
+var app = await ServerHost.BuildAsync(args);
+await app.RunAsync();
+return 0;
+
+public partial class Program;

@@ -32,6 +32,10 @@ public sealed record Job
     public required DateTimeOffset Created { get; init; }
     public required DateTimeOffset Updated { get; init; }
     public required string Channel { get; init; }
+    /// <summary>The channel's Discord server id, as it was when the job was submitted.</summary>
+    public string? Server { get; init; }
+    /// <summary>The channel's Discord token, masked (first and last three characters), for debugging.</summary>
+    public string? DiscordMasked { get; init; }
     /// <summary>True when the client's request waits for the job (blocking commands).</summary>
     public bool Blocking { get; init; }
 

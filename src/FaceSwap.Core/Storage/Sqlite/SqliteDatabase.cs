@@ -1,0 +1,109 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace FaceSwap.Core.Storage.Sqlite;
+
+/// <summary>
+/// The embedded database: one SQLite file in WAL mode, schema migrated in code at start-up. Each store
+/// call opens a pooled connection, so callers on many threads never share one.
+/// </summary>
+public sealed class SqliteDatabase
+{
+    private readonly string _connectionString;
+
+    public SqliteDatabase(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        Migrate();
+    }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        // synchronous=FULL: a committed job survives a killed process and a lost machine alike.
+        await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        return connection;
+    }
+
+    private void Migrate()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        connection.Execute("PRAGMA journal_mode = WAL;");
+        connection.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)");
+        var applied = connection.Query<long>("SELECT version FROM schema_migrations").ToHashSet();
+        foreach (var (version, sql) in SqliteSchema.Migrations)
+        {
+            if (applied.Contains(version)) continue;
+            using var transaction = connection.BeginTransaction();
+            connection.Execute(sql, transaction: transaction);
+            connection.Execute("INSERT INTO schema_migrations (version, applied) VALUES (@version, @applied)",
+                new { version, applied = DateTimeOffset.UtcNow.ToString("O") }, transaction);
+            transaction.Commit();
+        }
+    }
+}
+
+/// <summary>Schema versions in order; a released migration is never edited, only followed by a new one.</summary>
+internal static class SqliteSchema
+{
+    public static readonly (long Version, string Sql)[] Migrations =
+    [
+        (1, """
+            CREATE TABLE users (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL UNIQUE,
+                created TEXT NOT NULL,
+                expires TEXT NULL
+            );
+            CREATE TABLE api_tokens (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id INTEGER NOT NULL REFERENCES users(id),
+                hash TEXT NOT NULL UNIQUE,
+                hint TEXT NOT NULL,
+                created TEXT NOT NULL,
+                revoked TEXT NULL
+            );
+            CREATE TABLE accounts (
+                user_id INTEGER NOT NULL REFERENCES users(id),
+                channel TEXT NOT NULL,
+                engine TEXT NOT NULL,
+                server TEXT NULL,
+                discord_token_protected TEXT NULL,
+                credits_json TEXT NULL,
+                health TEXT NOT NULL,
+                health_detail TEXT NULL,
+                created TEXT NOT NULL,
+                PRIMARY KEY (user_id, channel)
+            );
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                user_id INTEGER NOT NULL,
+                channel TEXT NOT NULL,
+                status TEXT NOT NULL,
+                blocking INTEGER NOT NULL,
+                created_ms INTEGER NOT NULL,
+                updated_ms INTEGER NOT NULL,
+                lease_owner TEXT NULL,
+                lease_until_ms INTEGER NULL,
+                expired INTEGER NOT NULL DEFAULT 0,
+                data TEXT NULL
+            );
+            CREATE INDEX jobs_executing ON jobs (user_id, channel) WHERE status IN ('created','started','progress');
+            CREATE INDEX jobs_lease ON jobs (lease_until_ms) WHERE status IN ('created','started','progress');
+            CREATE INDEX jobs_created ON jobs (created_ms) WHERE expired = 0;
+            CREATE TABLE attachments (
+                id TEXT PRIMARY KEY,
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                data TEXT NOT NULL
+            );
+            """),
+    ];
+}

@@ -1,0 +1,79 @@
+using Dapper;
+using FaceSwap.Core.Users;
+
+namespace FaceSwap.Core.Storage.Sqlite;
+
+public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
+{
+    private sealed record UserRow(long id, string name, string created, string? expires)
+    {
+        public User ToUser() => new(id, name, DateTimeOffset.Parse(created), expires is null ? null : DateTimeOffset.Parse(expires));
+    }
+
+    private sealed record TokenRow(long id, long user_id, string hint, string created, string? revoked)
+    {
+        public ApiToken ToToken() => new(id, user_id, hint, DateTimeOffset.Parse(created), revoked is null ? null : DateTimeOffset.Parse(revoked));
+    }
+
+    public async Task<User> AddUserAsync(string name, DateTimeOffset? expires, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var created = DateTimeOffset.UtcNow;
+        var id = await connection.ExecuteScalarAsync<long>(
+            "INSERT INTO users (name, created, expires) VALUES (@name, @created, @expires) RETURNING id",
+            new { name, created = created.ToString("O"), expires = expires?.ToString("O") });
+        return new User(id, name, created, expires);
+    }
+
+    public async Task<User?> FindUserAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<UserRow>("SELECT * FROM users WHERE name = @name", new { name }))?.ToUser();
+    }
+
+    public async Task<IReadOnlyList<User>> ListUsersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<UserRow>("SELECT * FROM users ORDER BY id")).Select(r => r.ToUser()).ToList();
+    }
+
+    public async Task SetExpiryAsync(long userId, DateTimeOffset? expires, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("UPDATE users SET expires = @expires WHERE id = @userId",
+            new { userId, expires = expires?.ToString("O") });
+    }
+
+    public async Task<ApiToken> AddTokenAsync(long userId, string tokenHash, string hint, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var created = DateTimeOffset.UtcNow;
+        var id = await connection.ExecuteScalarAsync<long>(
+            "INSERT INTO api_tokens (user_id, hash, hint, created) VALUES (@userId, @tokenHash, @hint, @created) RETURNING id",
+            new { userId, tokenHash, hint, created = created.ToString("O") });
+        return new ApiToken(id, userId, hint, created, null);
+    }
+
+    public async Task<(ApiToken Token, User User)?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var token = await connection.QuerySingleOrDefaultAsync<TokenRow>("SELECT id, user_id, hint, created, revoked FROM api_tokens WHERE hash = @tokenHash", new { tokenHash });
+        if (token is null) return null;
+        var user = await connection.QuerySingleAsync<UserRow>("SELECT * FROM users WHERE id = @id", new { id = token.user_id });
+        return (token.ToToken(), user.ToUser());
+    }
+
+    public async Task<int> RevokeTokensAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("UPDATE api_tokens SET revoked = @now WHERE user_id = @userId AND revoked IS NULL",
+            new { userId, now = DateTimeOffset.UtcNow.ToString("O") });
+    }
+
+    public async Task<IReadOnlyList<ApiToken>> ListTokensAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<TokenRow>("SELECT id, user_id, hint, created, revoked FROM api_tokens WHERE user_id = @userId ORDER BY id", new { userId }))
+            .Select(r => r.ToToken()).ToList();
+    }
+}

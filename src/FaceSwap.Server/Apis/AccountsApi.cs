@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using FaceSwap.Core.Accounts;
+using FaceSwap.Core.Storage;
+using FaceSwap.Server.Auth;
+using FaceSwap.Server.Wire;
+
+namespace FaceSwap.Server.Apis;
+
+/// <summary>Accounts (channels): where a user's commands run. Spec section 2.</summary>
+public static partial class AccountsApi
+{
+    public static RouteGroupBuilder MapAccountsApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/account", ListAccounts);
+        api.MapGet("/account/{channel}", GetAccount);
+        api.MapPost("/account/{channel}", SaveAccount);
+        api.MapDelete("/account/{channel}", DeleteAccount);
+        return api;
+    }
+
+    /// <summary>Discord ids are snowflakes: 17–20 digits.</summary>
+    [GeneratedRegex("^[0-9]{17,20}$")]
+    public static partial Regex Snowflake();
+
+    /// <summary>A local channel is named by the operator: letters, digits, '-' and '_'.</summary>
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex LocalChannelName();
+
+    private static async Task<IResult> ListAccounts(HttpContext http, IAccountStore accounts, AccountCapabilities capabilities)
+    {
+        var list = await accounts.ListAsync(Caller.Of(http).UserId, http.RequestAborted);
+        if (list.Count == 0) return ApiError.NoConfiguration();
+        var view = new JsonObject();
+        foreach (var account in list) view[account.Channel] = Render(account, capabilities);
+        return Results.Json(view);
+    }
+
+    private static async Task<IResult> GetAccount(string channel, HttpContext http, IAccountStore accounts, AccountCapabilities capabilities)
+    {
+        var account = await accounts.GetAsync(Caller.Of(http).UserId, channel, http.RequestAborted);
+        return account is null ? ApiError.ChannelNotFound() : Results.Json(Render(account, capabilities));
+    }
+
+    private static async Task<IResult> SaveAccount(string channel, HttpContext http, IAccountStore accounts)
+    {
+        var userId = Caller.Of(http).UserId;
+        var body = await ReadBodyAsync(http);
+        var engine = Text(body, "engine") ?? EngineNames.Discord;
+        var bodyChannel = Text(body, "channel");
+        var existing = await accounts.ListAsync(userId, http.RequestAborted);
+        Account account;
+        if (engine == EngineNames.Local)
+        {
+            if (!LocalChannelName().IsMatch(channel))
+                return ApiError.Result(400, $"Required param channel ({channel}) is not valid local channel name", "Use letters, digits, '-' and '_', at most 64 characters.");
+            if (bodyChannel is not null && bodyChannel != channel)
+                return ApiError.Result(400, $"Required param channel ({bodyChannel}) not matching to /faceswap/account/{channel}");
+            account = new Account { UserId = userId, Channel = channel, Engine = EngineNames.Local, Created = DateTimeOffset.UtcNow };
+        }
+        else if (engine == EngineNames.Discord)
+        {
+            var discord = Text(body, "discord");
+            var server = Text(body, "server");
+            if (discord is null) return ApiError.MissingParam("discord");
+            if (server is null) return ApiError.MissingParam("server");
+            if (bodyChannel is null) return ApiError.MissingParam("channel");
+            if (!Snowflake().IsMatch(bodyChannel))
+                return ApiError.Result(400, $"Required param channel ({bodyChannel}) is not valid Discord channel id");
+            if (bodyChannel != channel)
+                return ApiError.Result(400, $"Required param channel ({bodyChannel}) not matching to /faceswap/account/{channel}");
+            if (!Snowflake().IsMatch(server))
+                return ApiError.Result(400, $"Required param server ({server}) is not valid Discord server id");
+            var others = existing.Where(a => a.Channel != channel && a.Engine == EngineNames.Discord).ToList();
+            if (others.FirstOrDefault(a => a.DiscordToken == discord) is { } sameDiscord)
+                return ApiError.Result(400, $"Channel {sameDiscord.Channel} configuration has same discord value");
+            if (others.FirstOrDefault(a => a.Server == server) is { } sameServer)
+                return ApiError.Result(400, $"Channel {sameServer.Channel} configuration has same server value");
+            account = new Account
+            {
+                UserId = userId, Channel = channel, Engine = EngineNames.Discord, Server = server,
+                DiscordToken = discord, Created = DateTimeOffset.UtcNow,
+            };
+        }
+        else
+        {
+            return ApiError.Result(400, $"Param engine ({engine}) is not valid", "Use \"discord\" (the default) or \"local\".");
+        }
+        await accounts.UpsertAsync(account, http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> DeleteAccount(string channel, HttpContext http, IAccountStore accounts) =>
+        await accounts.DeleteAsync(Caller.Of(http).UserId, channel, http.RequestAborted)
+            ? Results.NoContent()
+            : ApiError.ChannelNotFound();
+
+    private static JsonObject Render(Account account, AccountCapabilities capabilities)
+    {
+        var view = new JsonObject();
+        if (account.Server is not null) view["server"] = account.Server;
+        view["channel"] = account.Channel;
+        if (account.DiscordToken is not null) view["discord"] = DiscordTokenProtector.Mask(account.DiscordToken);
+        view["engine"] = account.Engine;
+        if (account.Credits is { } credits)
+        {
+            view["credits"] = new JsonObject
+            {
+                ["timestamp"] = credits.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'+00:00'"),
+                ["total"] = credits.Total,
+                ["used"] = credits.Used,
+            };
+        }
+        view["health"] = HealthName(account.Health);
+        if (account.HealthDetail is not null) view["healthDetail"] = account.HealthDetail;
+        if (capabilities.Describe(account) is { } described) view["capabilities"] = described;
+        return view;
+    }
+
+    private static string HealthName(AccountHealth health) => health switch
+    {
+        AccountHealth.Ok => "ok",
+        AccountHealth.TokenInvalid => "token_invalid",
+        AccountHealth.Locked => "locked",
+        AccountHealth.CreditsExhausted => "credits_exhausted",
+        _ => health.ToString(),
+    };
+
+    private static async Task<JsonObject?> ReadBodyAsync(HttpContext http)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Text(JsonObject? body, string name) =>
+        body?[name] is JsonValue value && value.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text)
+            ? text.Trim()
+            : body?[name] is JsonValue number && number.GetValueKind() == JsonValueKind.Number ? number.ToJsonString() : null;
+}
+
+/// <summary>What an engine wants to say about an account (the local engine: its tier and models).</summary>
+public sealed class AccountCapabilities(IEnumerable<IAccountDescriber> describers)
+{
+    public JsonNode? Describe(Account account) =>
+        describers.Select(d => d.Describe(account)).FirstOrDefault(node => node is not null);
+}
+
+public interface IAccountDescriber
+{
+    JsonNode? Describe(Account account);
+}

@@ -1,0 +1,60 @@
+using FaceSwap.Core.Accounts;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Storage;
+using FaceSwap.Server.Wire;
+
+namespace FaceSwap.Server.Apis;
+
+/// <summary>Which of the user's accounts a command runs on: channel rules (a) and (b) of the spec.</summary>
+public static class ChannelSelection
+{
+    public static async Task<Account> PickAsync(CommandSpec spec, string? channel, long userId, bool blocking,
+        IAccountStore accounts, IJobStore jobs, CancellationToken cancellationToken)
+    {
+        if (channel is not null)
+        {
+            return await accounts.GetAsync(userId, channel, cancellationToken)
+                ?? throw new ApiException(404, "Configuration not found for provided channel", $"Channel {channel} is not configured; see POST /account/{channel}.");
+        }
+        var all = await accounts.ListAsync(userId, cancellationToken);
+        if (all.Count == 0)
+            throw new ApiException(404, "Configuration not found. To create configuration use faceswap/account/channel.");
+        if (spec.ChannelRule == ChannelRule.SingleOrRequired)
+        {
+            return all.Count == 1 ? all[0] : throw new ApiException(400, "Required param channel is missing or empty",
+                $"You have {all.Count} channels configured; name one of them.");
+        }
+        // Rule (b): spread the load over healthy channels with credits left that can run this verb.
+        var candidates = all.Where(a => a.Health == AccountHealth.Ok && HasCredits(a) && CanRun(a, spec.Verb)).ToList();
+        if (candidates.Count == 0)
+        {
+            throw new ApiException(400, "No configured channel can run this command now",
+                "Every channel is out of credits, has an invalid token, or runs an engine without this command.");
+        }
+        if (blocking)
+        {
+            var executing = await jobs.ListExecutingAsync(userId, cancellationToken);
+            var idle = new List<Account>();
+            foreach (var candidate in candidates)
+            {
+                if (!await IsBusyAsync(candidate, executing, jobs, cancellationToken)) idle.Add(candidate);
+            }
+            if (idle.Count > 0) candidates = idle;
+        }
+        return candidates[Random.Shared.Next(candidates.Count)];
+    }
+
+    private static bool HasCredits(Account account) => account.Credits is not { } credits || credits.Used < credits.Total;
+
+    private static bool CanRun(Account account, Verb verb) =>
+        !(account.Engine == EngineNames.Local && verb is Verb.ChangeBg or Verb.Headshot);
+
+    private static async Task<bool> IsBusyAsync(Account account, IReadOnlyList<string> executing, IJobStore jobs, CancellationToken cancellationToken)
+    {
+        foreach (var id in executing)
+        {
+            if ((await jobs.FindAsync(id, cancellationToken)).Job is { Blocking: true } job && job.Channel == account.Channel) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,42 @@
+using FaceSwap.Core.Storage;
+using FaceSwap.Core.Users;
+using FaceSwap.Server.Wire;
+
+namespace FaceSwap.Server.Auth;
+
+/// <summary>The authenticated user behind a request and the token they used.</summary>
+public sealed record Caller(User User, ApiToken Token)
+{
+    public long UserId => User.Id;
+
+    public static Caller Of(HttpContext context) =>
+        context.Items[typeof(Caller)] as Caller ?? throw new InvalidOperationException("The endpoint is not behind the bearer filter");
+}
+
+/// <summary>
+/// Bearer-token check for every API endpoint: unknown or malformed → 401; revoked token or expired
+/// subscription → 402, both exactly as the API spells them.
+/// </summary>
+public sealed class BearerTokenFilter(IUserStore users, TimeProvider clock) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var header = http.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
+            return ApiError.Unauthorized();
+        var found = await users.FindByTokenHashAsync(ApiTokens.Hash(header[scheme.Length..].Trim()), http.RequestAborted);
+        if (found is not var (token, user)) return ApiError.Unauthorized();
+        if (token.Revoked is not null || user.IsExpired(clock.GetUtcNow())) return ApiError.NoSubscription();
+        http.Items[typeof(Caller)] = new Caller(user, token);
+        try
+        {
+            return await next(context);
+        }
+        catch (ApiException e)
+        {
+            return e.ToResult();
+        }
+    }
+}

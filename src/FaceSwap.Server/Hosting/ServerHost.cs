@@ -1,0 +1,54 @@
+using FaceSwap.Core;
+using FaceSwap.Core.Accounts;
+using FaceSwap.Server.Apis;
+using FaceSwap.Server.Auth;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace FaceSwap.Server.Hosting;
+
+/// <summary>Builds the whole server: configuration, stores, engines, the API, and the bootstrap user.</summary>
+public static class ServerHost
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public static string DataDir(IConfiguration configuration) =>
+        Path.GetFullPath(configuration[$"{ServerOptions.Section}:DataDir"] ?? "data");
+
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
+        configure?.Invoke(builder);
+
+        var dataDir = DataDir(builder.Configuration);
+        Directory.CreateDirectory(dataDir);
+        var services = builder.Services;
+        services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+        services.Configure<UploadOptions>(builder.Configuration.GetSection(UploadOptions.Section));
+        services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
+        var maxFileBytes = builder.Configuration.GetSection(UploadOptions.Section).Get<UploadOptions>()?.MaxFileBytes ?? new UploadOptions().MaxFileBytes;
+        services.Configure<FormOptions>(form => CommandInput.ConfigureLimits(form, maxFileBytes));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 3 * maxFileBytes + 2 * 1024 * 1024);
+
+        services.AddDataProtection()
+            .SetApplicationName("FaceSwap")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        services.AddFaceSwapCore(builder.Configuration, dataDir);
+        services.AddSingleton<BearerTokenFilter>();
+        services.AddSingleton<AccountCapabilities>();
+        services.AddSingleton<Bootstrap>();
+        await EngineHosting.AddEnginesAsync(builder);
+
+        var app = builder.Build();
+        await app.Services.GetRequiredService<Bootstrap>().RunAsync(CancellationToken.None);
+
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+        app.MapFilesApi();
+        var api = app.MapGroup("/v1/faceswap").AddEndpointFilter<BearerTokenFilter>();
+        api.MapAccountsApi();
+        api.MapCommandsApi();
+        api.MapJobsApi();
+        return app;
+    }
+}
