@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Net;
+using FaceSwap.Sandbox.Bot;
+using FaceSwap.Sandbox.Discord;
+using FaceSwap.Sandbox.Http;
+using FaceSwap.Sandbox.Rendering;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FaceSwap.Sandbox;
+
+/// <summary>
+/// The Discord emulator on its own Kestrel at 127.0.0.1: start it in-process with <see cref="StartAsync"/>,
+/// or run it as a process with <see cref="RunStandaloneAsync"/>.
+/// </summary>
+public sealed class SandboxServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly EmulatedBot _bot;
+
+    private SandboxServer(WebApplication app, EmulatedBot bot, SandboxState state, SandboxFaults faults, Uri origin)
+    {
+        _app = app;
+        _bot = bot;
+        State = state;
+        Faults = faults;
+        Origin = origin;
+        ApiBaseUrl = new Uri(origin, "api/v10");
+    }
+
+    /// <summary><c>http://127.0.0.1:&lt;port&gt;/</c>: the upload bucket and the CDN live here too.</summary>
+    public Uri Origin { get; }
+
+    /// <summary><c>http://127.0.0.1:&lt;port&gt;/api/v10</c>, the value for <c>FaceSwap:Discord:ApiBaseUrl</c>.</summary>
+    public Uri ApiBaseUrl { get; }
+
+    public SandboxState State { get; }
+    public SandboxFaults Faults { get; }
+
+    public static async Task<SandboxServer> StartAsync(SandboxOptions options, CancellationToken ct = default)
+    {
+        var state = new SandboxState(options);
+        var faults = new SandboxFaults();
+        var bot = new EmulatedBot(state, faults, options, options.Renderer ?? new OpenCvBotImageRenderer());
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(SandboxServer).Assembly.GetName().Name });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            // Room for a few uploads of Discord's size limit, not more.
+            kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1024 * 1024;
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(state);
+        builder.Services.AddSingleton(faults);
+        builder.Services.AddSingleton(bot);
+        builder.Services.AddSingleton(new RateLimitBuckets(options.Clock, options.GlobalRequestsPerSecond));
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(form => form.MultipartBodyLengthLimit = options.MaxUploadBytes * 2);
+
+        var app = builder.Build();
+        app.UseRouting();
+        app.UseMiddleware<DiscordGate>();
+        app.MapDiscordApi();
+        app.MapCdnApi();
+        app.MapSandboxControlApi();
+
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        return new SandboxServer(app, bot, state, faults, new Uri($"http://127.0.0.1:{port}/"));
+    }
+
+    /// <summary>
+    /// Runs the sandbox until Ctrl+C. Arguments: <c>[--port N] [--token T --guild G --channel C]</c>, plus
+    /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds. Prints the API base URL.
+    /// </summary>
+    public static async Task RunStandaloneAsync(string[] args)
+    {
+        var options = new SandboxOptions { Port = 5090 };
+        string? token = null, guild = null, channel = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--port": options.Port = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--token": token = Value(); break;
+                case "--guild": guild = Value(); break;
+                case "--channel": channel = Value(); break;
+                case "--reply-delay": options.BotReplyDelay = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
+                case "--async-delay": options.AsyncResultDelay = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
+                default: throw new ArgumentException($"unknown argument {args[i]}; use [--port N] [--token T --guild G --channel C] [--reply-delay S] [--async-delay S]");
+            }
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        await using var server = await StartAsync(options, stop.Token);
+        Console.WriteLine($"Discord sandbox API: {server.ApiBaseUrl}");
+        if (token is not null)
+        {
+            var ids = new SnowflakeGenerator(TimeProvider.System);
+            guild ??= ids.Next().ToString();
+            channel ??= ids.Next().ToString();
+            string userId = server.State.AddAccount(token, guild, channel);
+            Console.WriteLine($"account: token {token}, user {userId}, guild {guild}, channel {channel}");
+        }
+        try { await Task.Delay(Timeout.Infinite, stop.Token); }
+        catch (OperationCanceledException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _bot.DisposeAsync();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using FaceSwap.Sandbox.Bot;
+using FaceSwap.Sandbox.Discord;
+
+namespace FaceSwap.Sandbox;
+
+/// <summary>A Discord user account the sandbox knows, by its token.</summary>
+public sealed class SandboxAccount
+{
+    internal SandboxAccount(string token, string userId, string username)
+    {
+        Token = token;
+        UserId = userId;
+        Username = username;
+    }
+
+    public string Token { get; }
+    public string UserId { get; }
+    public string Username { get; }
+    internal ConcurrentDictionary<string, bool> Guilds { get; } = new();
+    internal MessageAuthor AsAuthor => new(UserId, Username, Username, IsBot: false);
+}
+
+/// <summary>A guild text channel with the bot installed: its history and the bot's saved ids for it.</summary>
+public sealed class SandboxChannel
+{
+    internal SandboxChannel(string id, string guildId, int capacity)
+    {
+        Id = id;
+        GuildId = guildId;
+        History = new ChannelHistory(capacity);
+    }
+
+    public string Id { get; }
+    public string GuildId { get; }
+    public ChannelHistory History { get; }
+    public SavedFaceIds SavedIds { get; } = new();
+}
+
+/// <summary>A file to post in a channel as a user (a target for INSwapper, for instance).</summary>
+public sealed record SandboxFile(string Filename, byte[] Bytes);
+
+/// <summary>Everything the emulated Discord holds: accounts, guild channels, messages, files, uploads, credits.</summary>
+public sealed class SandboxState
+{
+    private readonly ConcurrentDictionary<string, SandboxAccount> _accounts = new();
+    private readonly ConcurrentDictionary<string, SandboxChannel> _channels = new();
+    private readonly ConcurrentDictionary<ulong, StoredAttachment> _attachments = new();
+    private readonly Lock _registration = new();
+    private readonly SandboxOptions _options;
+
+    internal SandboxState(SandboxOptions options)
+    {
+        _options = options;
+        Ids = new SnowflakeGenerator(options.Clock);
+        Commands = new BotCommandIndex(Ids, options.BotApplicationId);
+        Credits = new DailyCredits(options.Clock, options.DailyCredits);
+        Uploads = new UploadStore(options.Clock, TimeSpan.FromHours(1), capacity: 512);
+        Cdn = new CdnLinks(options.Clock, options.AttachmentLinkLifetime);
+        BotUser = new MessageAuthor(options.BotApplicationId, "InsightFaceSwap", "InsightFaceSwap", IsBot: true);
+    }
+
+    public SnowflakeGenerator Ids { get; }
+    public BotCommandIndex Commands { get; }
+    public DailyCredits Credits { get; }
+    public MessageAuthor BotUser { get; }
+    internal UploadStore Uploads { get; }
+    internal CdnLinks Cdn { get; }
+
+    /// <summary>
+    /// Registers a Discord identity: the token's user is a member of the guild, whose channel has the bot installed.
+    /// Calling it again with the same token adds another guild channel to the same user. Returns the user id.
+    /// </summary>
+    public string AddAccount(string userToken, string guildId, string channelId, string? username = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userToken);
+        if (!SnowflakeGenerator.TryParse(guildId, out _)) throw new ArgumentException("the guild id must be a snowflake", nameof(guildId));
+        if (!SnowflakeGenerator.TryParse(channelId, out _)) throw new ArgumentException("the channel id must be a snowflake", nameof(channelId));
+        lock (_registration)
+        {
+            var channel = _channels.GetOrAdd(channelId, id => new SandboxChannel(id, guildId, _options.MaxMessagesPerChannel));
+            if (channel.GuildId != guildId)
+                throw new ArgumentException($"channel {channelId} already belongs to guild {channel.GuildId}", nameof(channelId));
+            var account = _accounts.GetOrAdd(userToken, token =>
+            {
+                string userId = Ids.Next().ToString();
+                return new SandboxAccount(token, userId, username ?? $"user{userId[^4..]}");
+            });
+            account.Guilds[guildId] = true;
+            return account.UserId;
+        }
+    }
+
+    public SandboxAccount? FindAccount(string token) => _accounts.GetValueOrDefault(token);
+    public SandboxChannel? FindChannel(string channelId) => _channels.GetValueOrDefault(channelId);
+
+    /// <summary>The channel's messages, oldest first.</summary>
+    public IReadOnlyList<ChannelMessage> Messages(string channelId) =>
+        FindChannel(channelId)?.History.Snapshot() ?? throw new KeyNotFoundException($"unknown channel {channelId}");
+
+    /// <summary>Posts a message as the token's user, e.g. the image an INSwapper interaction then targets.</summary>
+    public ChannelMessage PostUserMessage(string userToken, string channelId, string content, params SandboxFile[] files)
+    {
+        var account = FindAccount(userToken) ?? throw new KeyNotFoundException("unknown token");
+        var channel = FindChannel(channelId) ?? throw new KeyNotFoundException($"unknown channel {channelId}");
+        return Post(channel, account.AsAuthor, content, files);
+    }
+
+    internal ChannelMessage Post(SandboxChannel channel, MessageAuthor author, string content, IReadOnlyList<SandboxFile> files,
+        Func<ChannelMessage, ChannelMessage>? decorate = null)
+    {
+        var attachments = files.Select(f => StoreAttachment(channel.Id, f.Filename, f.Bytes)).ToArray();
+        var (added, evicted) = channel.History.Append(Ids, id =>
+        {
+            var message = new ChannelMessage(id, MessageTypes.Default, channel.Id, channel.GuildId, author, content,
+                SnowflakeGenerator.TimestampOf(id), attachments);
+            return decorate is null ? message : decorate(message);
+        });
+        // Files of messages that fell out of the history go too: the CDN must not outgrow the history.
+        foreach (var attachment in evicted.SelectMany(m => m.Attachments)) _attachments.TryRemove(attachment.Id, out _);
+        return added;
+    }
+
+    internal StoredAttachment? FindAttachment(ulong id) => _attachments.GetValueOrDefault(id);
+
+    private StoredAttachment StoreAttachment(string channelId, string filename, byte[] bytes)
+    {
+        var (contentType, width, height) = MediaSniffer.Describe(bytes, filename);
+        var attachment = new StoredAttachment(Ids.Next(), channelId, filename, contentType, bytes, width, height);
+        _attachments[attachment.Id] = attachment;
+        return attachment;
+    }
+}
