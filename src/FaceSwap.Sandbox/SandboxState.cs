@@ -121,6 +121,20 @@ public sealed class SandboxState
         return added;
     }
 
+    /// <summary>Edits a message's content and files (a deferred reply being filled in); null when it is gone.</summary>
+    internal ChannelMessage? Edit(SandboxChannel channel, ulong messageId, string content, IReadOnlyList<SandboxFile> files,
+        Func<ChannelMessage, ChannelMessage>? decorate = null)
+    {
+        var attachments = files.Select(f => StoreAttachment(channel.Id, f.Filename, f.Bytes)).ToArray();
+        var edited = channel.History.Replace(messageId, message =>
+        {
+            var updated = message with { Content = content, Attachments = attachments, EditedTimestamp = _options.Clock.GetUtcNow() };
+            return decorate is null ? updated : decorate(updated);
+        });
+        if (edited is null) foreach (var attachment in attachments) _attachments.TryRemove(attachment.Id, out _);
+        return edited;
+    }
+
     internal StoredAttachment? FindAttachment(ulong id) => _attachments.GetValueOrDefault(id);
 
     private StoredAttachment StoreAttachment(string channelId, string filename, byte[] bytes)

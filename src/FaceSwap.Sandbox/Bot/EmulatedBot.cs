@@ -23,6 +23,7 @@ public sealed class EmulatedBot : IAsyncDisposable
     private readonly IBotImageRenderer _renderer;
     private readonly ConcurrentDictionary<string, Channel<AcceptedInteraction>> _queues = new();
     private readonly ConcurrentDictionary<Task, bool> _running = new();
+    private readonly ConcurrentDictionary<ulong, ulong> _deferred = new(); // interaction id → its loading message
     private readonly CancellationTokenSource _stopping = new();
 
     public EmulatedBot(SandboxState state, SandboxFaults faults, SandboxOptions options, IBotImageRenderer renderer)
@@ -35,6 +36,10 @@ public sealed class EmulatedBot : IAsyncDisposable
 
     public void Enqueue(AcceptedInteraction interaction)
     {
+        // A deferring bot acknowledges at once, before the queue reaches the interaction.
+        if (_options.DeferReplies)
+            _deferred[interaction.Id] = PostFirst(interaction, "", [], MessageFlags.Loading).Id;
+
         var queue = _queues.GetOrAdd(interaction.Channel.Id, _ =>
         {
             var created = Channel.CreateUnbounded<AcceptedInteraction>(new UnboundedChannelOptions { SingleReader = true });
@@ -77,20 +82,34 @@ public sealed class EmulatedBot : IAsyncDisposable
         await Task.Delay(_options.BotReplyDelay + _faults.BotReplyDelay, _options.Clock, ct);
         string userId = interaction.User.UserId;
 
-        var answer = _faults.TakeBotFault() switch
+        var fault = _faults.TakeBotFault();
+        var answer = fault switch
         {
             BotFault.MissingReply => null,
             BotFault.Moderated => new Answer(BotTexts.Moderated(userId), []),
             BotFault.DidNotRespond => new Answer(BotTexts.ApplicationDidNotRespond, []),
             _ => await AnswerAsync(interaction, ct),
         };
-        if (answer is null) return;
+        if (answer is null)
+        {
+            // A deferred reply that is never filled in stays "thinking", as at Discord.
+            _deferred.TryRemove(interaction.Id, out _);
+            return;
+        }
 
         var first = Reply(interaction, answer.Content, answer.Files);
         if (answer.Job is { } job) Track(Task.Run(() => FinishJobAsync(interaction, first, job, _stopping.Token)));
     }
 
     private ChannelMessage Reply(AcceptedInteraction interaction, string content, IReadOnlyList<SandboxFile> files)
+    {
+        if (_deferred.TryRemove(interaction.Id, out ulong loadingId)
+            && _state.Edit(interaction.Channel, loadingId, content, files, message => message with { Flags = 0 }) is { } edited)
+            return edited;
+        return PostFirst(interaction, content, files, flags: 0);
+    }
+
+    private ChannelMessage PostFirst(AcceptedInteraction interaction, string content, IReadOnlyList<SandboxFile> files, int flags)
     {
         bool contextMenu = interaction.Command.Type == CommandTypes.Message;
         var metadata = new InteractionMetadata(interaction.Id, 2, interaction.User.AsAuthor, interaction.Command.Name,
@@ -101,6 +120,7 @@ public sealed class EmulatedBot : IAsyncDisposable
             Nonce = interaction.Nonce,
             Interaction = metadata,
             ApplicationId = _options.BotApplicationId,
+            Flags = flags,
         });
     }
 

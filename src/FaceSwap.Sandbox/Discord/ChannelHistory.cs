@@ -30,6 +30,17 @@ public sealed class ChannelHistory
         }
     }
 
+    /// <summary>Edits a message in place: it keeps its id and position, as an edit does at Discord.</summary>
+    public ChannelMessage? Replace(ulong id, Func<ChannelMessage, ChannelMessage> edit)
+    {
+        lock (_gate)
+        {
+            int index = IndexOf(id);
+            if (index < 0) return null;
+            return _messages[index] = edit(_messages[index]);
+        }
+    }
+
     public ChannelMessage? Find(ulong id)
     {
         lock (_gate)

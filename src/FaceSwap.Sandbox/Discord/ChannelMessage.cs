@@ -43,4 +43,11 @@ public sealed record ChannelMessage(
     InteractionMetadata? Interaction = null,
     MessageReference? Reference = null,
     string? ApplicationId = null,
-    int Flags = 0);
+    int Flags = 0,
+    DateTimeOffset? EditedTimestamp = null);
+
+public static class MessageFlags
+{
+    /// <summary>A deferred interaction response: the client shows "is thinking…" until the bot edits it.</summary>
+    public const int Loading = 1 << 7;
+}

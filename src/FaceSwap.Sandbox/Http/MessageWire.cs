@@ -16,7 +16,7 @@ public static class MessageWire
         Attachments = message.Attachments.Select(a => ToWire(a, origin, cdn)).ToArray(),
         Mentions = MentionedUsers(message),
         Timestamp = DiscordJson.FormatTimestamp(message.Timestamp),
-        EditedTimestamp = null,
+        EditedTimestamp = message.EditedTimestamp is { } edited ? DiscordJson.FormatTimestamp(edited) : null,
         Flags = message.Flags,
         Nonce = message.Nonce,
         ApplicationId = message.ApplicationId,
