@@ -32,9 +32,14 @@ public sealed class CommandInput
         {
             form = await request.ReadFormAsync(http.RequestAborted);
         }
-        catch (Exception e) when (e is InvalidDataException || e is BadHttpRequestException { StatusCode: 413 })
+        catch (Exception e) when (e is BadHttpRequestException { StatusCode: 413 } || e is InvalidDataException && e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
             throw new ApiException(413, "Request is too large", $"Each file may have at most {maxFileBytes} bytes.");
+        }
+        catch (InvalidDataException) when (request.ContentLength is null or < 512)
+        {
+            // A form with no parts at all (what clients send for listid or delall) is an empty form.
+            return input;
         }
         catch (Exception e) when (e is IOException or BadHttpRequestException)
         {
