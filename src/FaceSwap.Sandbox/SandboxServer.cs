@@ -79,7 +79,10 @@ public sealed class SandboxServer : IAsyncDisposable
     /// Runs the sandbox until Ctrl+C. Arguments: <c>[--port N] [--token T --guild G --channel C]</c>, plus
     /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds. Prints the API base URL.
     /// </summary>
-    public static async Task RunStandaloneAsync(string[] args)
+    public static Task RunStandaloneAsync(string[] args) => RunStandaloneAsync(args, Console.Out, CancellationToken.None);
+
+    /// <summary>As <see cref="RunStandaloneAsync(string[])"/>, writing to <paramref name="output"/> and stopping also when <paramref name="ct"/> fires.</summary>
+    public static async Task RunStandaloneAsync(string[] args, TextWriter output, CancellationToken ct)
     {
         var options = new SandboxOptions { Port = 5090 };
         string? token = null, guild = null, channel = null;
@@ -98,20 +101,28 @@ public sealed class SandboxServer : IAsyncDisposable
             }
         }
 
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        await using var server = await StartAsync(options, stop.Token);
-        Console.WriteLine($"Discord sandbox API: {server.ApiBaseUrl}");
-        if (token is not null)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
         {
-            var ids = new SnowflakeGenerator(TimeProvider.System);
-            guild ??= ids.Next().ToString();
-            channel ??= ids.Next().ToString();
-            string userId = server.State.AddAccount(token, guild, channel);
-            Console.WriteLine($"account: token {token}, user {userId}, guild {guild}, channel {channel}");
+            await using var server = await StartAsync(options, stop.Token);
+            output.WriteLine($"Discord sandbox API: {server.ApiBaseUrl}");
+            if (token is not null)
+            {
+                var ids = new SnowflakeGenerator(TimeProvider.System);
+                guild ??= ids.Next().ToString();
+                channel ??= ids.Next().ToString();
+                string userId = server.State.AddAccount(token, guild, channel);
+                output.WriteLine($"account: token {token}, user {userId}, guild {guild}, channel {channel}");
+            }
+            try { await Task.Delay(Timeout.Infinite, stop.Token); }
+            catch (OperationCanceledException) { }
         }
-        try { await Task.Delay(Timeout.Infinite, stop.Token); }
-        catch (OperationCanceledException) { }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace FaceSwap.Sandbox.Tests;
+
+public sealed class StandaloneTests
+{
+    [Fact]
+    public async Task Standalone_sandbox_listens_on_the_given_port_with_the_given_account()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        var run = SandboxServer.RunStandaloneAsync(
+            ["--port", port.ToString(), "--token", "standalone-token", "--guild", "1600000000000000001", "--channel", "1600000000000000002", "--reply-delay", "0.01"],
+            output, stop.Token);
+
+        using var client = new HttpClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "standalone-token");
+        string? body = null;
+        for (int i = 0; i < 100 && body is null; i++)
+        {
+            try { body = await client.GetStringAsync($"http://127.0.0.1:{port}/api/v10/users/@me"); }
+            catch (HttpRequestException) { await Task.Delay(50); }
+        }
+        Assert.NotNull(body);
+        Assert.Contains($"Discord sandbox API: http://127.0.0.1:{port}/api/v10", output.ToString());
+        Assert.Contains($"user {(string)JsonNode.Parse(body!)!["id"]!}", output.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://127.0.0.1:{port}/api/v10/channels/1600000000000000002/messages")).StatusCode);
+
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Standalone_rejects_unknown_arguments()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => SandboxServer.RunStandaloneAsync(["--colour", "blue"], TextWriter.Null, CancellationToken.None));
+    }
+}
