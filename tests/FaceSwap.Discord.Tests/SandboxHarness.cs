@@ -28,7 +28,7 @@ public sealed class SandboxFixture : IAsyncLifetime
 }
 
 /// <summary>A Discord request the engine made, as the test's HTTP handler saw it.</summary>
-public sealed record SeenRequest(string Method, string PathAndQuery, int Status);
+public sealed record SeenRequest(string Method, string PathAndQuery, int Status, DateTimeOffset At);
 
 /// <summary>
 /// A fresh engine (its own DI container, as after a process start) on a fresh sandbox account, with a
@@ -69,12 +69,17 @@ internal sealed class EngineUnderTest : IAsyncDisposable
     public IEngine Engine { get; }
     public ConcurrentQueue<SeenRequest> Requests { get; } = new();
     public ChannelPollers Pollers => services.GetRequiredService<ChannelPollers>();
+    public Microsoft.Extensions.Options.IOptionsMonitor<DiscordEngineOptions> Options =>
+        services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<DiscordEngineOptions>>();
 
     /// <summary>Called after each answered request; a test may cancel a run here.</summary>
     public Action<SeenRequest>? AfterRequest { get; set; }
 
-    public int Count(string method, string pathContains) =>
-        Requests.Count(r => r.Method == method && r.PathAndQuery.Contains(pathContains, StringComparison.Ordinal));
+    public int Count(string method, string pathContains, int? status = null) =>
+        Matching(method, pathContains).Count(r => status is null || r.Status == status);
+
+    public IReadOnlyList<SeenRequest> Matching(string method, string pathContains) =>
+        [.. Requests.Where(r => r.Method == method && r.PathAndQuery.Contains(pathContains, StringComparison.Ordinal))];
 
     public FakeJobExecution Job(Verb verb, Dictionary<string, string>? fields = null, Dictionary<string, InputContent>? inputs = null)
     {
@@ -119,7 +124,7 @@ internal sealed class EngineUnderTest : IAsyncDisposable
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken);
-            var seen = new SeenRequest(request.Method.Method, request.RequestUri!.PathAndQuery, (int)response.StatusCode);
+            var seen = new SeenRequest(request.Method.Method, request.RequestUri!.PathAndQuery, (int)response.StatusCode, DateTimeOffset.UtcNow);
             owner.Requests.Enqueue(seen);
             owner.AfterRequest?.Invoke(seen);
             return response;
