@@ -18,6 +18,13 @@ if (args.Length > 0 && args[0] == "users")
     return await root.Parse(args.Where(a => !a.StartsWith("--FaceSwap", StringComparison.Ordinal)).ToArray()).InvokeAsync();
 }
 
+// `sandbox …` runs the Discord emulator on its own (docs/sandbox.md).
+if (args.Length > 0 && args[0] == "sandbox")
+{
+    await FaceSwap.Sandbox.SandboxServer.RunStandaloneAsync(args[1..]);
+    return 0;
+}
+
 var app = await ServerHost.BuildAsync(args);
 await app.RunAsync();
 return 0;

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using FaceSwap.Server.Tests.Infrastructure;
+using OpenCvSharp;
+
+namespace FaceSwap.Server.Tests;
+
+/// <summary>The whole API through the discord engine against the in-process sandbox (the Discord emulator).</summary>
+public sealed class DiscordFlowTests : IAsyncLifetime
+{
+    private RunningServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await SandboxedServer.StartAsync();
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private async Task<JsonObject> PostAsync(string path, params (string, object)[] parts)
+    {
+        var response = await _server.Client.PostAsync(path, Forms.Multipart(parts));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.JsonAsync();
+    }
+
+    [Fact]
+    public async Task The_bootstrap_user_has_a_sandbox_channel()
+    {
+        var accounts = await (await _server.Client.GetAsync("account")).JsonAsync();
+        var channel = accounts[SandboxedServer.Channel]!;
+        Assert.Equal("discord", (string?)channel["engine"]);
+        Assert.Equal("san…secured…ken", (string?)channel["discord"]);
+    }
+
+    [Fact]
+    public async Task Saveid_then_swapid_returns_a_rehosted_result()
+    {
+        var saved = await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto(seed: 1)));
+        Assert.Equal("completed", (string?)saved["status"]);
+        Assert.Equal("idname me created", (string?)saved["content"]);
+        Assert.Matches(new Regex(@"^\d{17,20}$"), (string?)saved["messageId"]);
+        Assert.Matches(new Regex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$"), (string?)saved["timestamp"]);
+        Assert.Contains("me", _server.Sandbox().State.FindChannel(SandboxedServer.Channel)!.SavedIds.Names);
+
+        var target = SandboxedServer.FacePhoto(160, seed: 3);
+        var swapped = await PostAsync("swapid", ("idname", "me"), ("image", target));
+        Assert.Equal("completed", (string?)swapped["status"]);
+        Assert.Contains("[SaveID: 'me']", (string?)swapped["content"]);
+        var attachment = swapped["attachments"]![0]!;
+        var url = (string)attachment["url"]!;
+        Assert.StartsWith(_server.BaseUrl.ToString().TrimEnd('/') + "/v1/faceswap/files/", url);
+        Assert.Equal(160, (int?)attachment["width"]);
+        using var anonymous = new HttpClient();
+        var bytes = await anonymous.GetByteArrayAsync(url);
+        Assert.Equal((long?)attachment["size"], bytes.Length);
+        using var result = Cv2.ImDecode(bytes, ImreadModes.Color);
+        Assert.Equal(160, result.Width);
+        using var original = Cv2.ImDecode(target, ImreadModes.Color);
+        Assert.True(Cv2.Norm(result, original) > 0, "the result differs from the target");
+    }
+
+    [Fact]
+    public async Task Listid_setid_delid_delall_carry_the_bots_text()
+    {
+        await PostAsync("saveid", ("idname", "alice"), ("image", SandboxedServer.FacePhoto(seed: 1)));
+        await PostAsync("saveid", ("idname", "bob"), ("image", SandboxedServer.FacePhoto(seed: 2)));
+        var set = await PostAsync("setid", ("idname", "alice,bob"));
+        Assert.Contains("alice,bob", (string?)set["content"]);
+        var list = await PostAsync("listid");
+        Assert.Contains("`alice`", (string?)list["content"]);
+        var delid = await (await _server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "delid") { Content = Forms.Multipart(("idname", "bob")) })).JsonAsync();
+        Assert.Equal("idname bob deleted", (string?)delid["content"]);
+        var delall = await (await _server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "delall") { Content = Forms.Multipart() })).JsonAsync();
+        Assert.Equal("All idnames deleted", (string?)delall["content"]);
+        Assert.Empty(_server.Sandbox().State.FindChannel(SandboxedServer.Channel)!.SavedIds.Names);
+    }
+
+    [Fact]
+    public async Task Headshot_is_async_started_then_completed()
+    {
+        await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto()));
+        var job = await PostAsync("headshot", ("prompt", "me, a mad king"));
+        Assert.Contains((string?)job["status"], new[] { "created", "started" });
+        var jobId = (string)job["jobid"]!;
+        var seenSubmitted = false;
+        JsonObject current;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            current = (JsonNode.Parse(await _server.Client.GetStringAsync($"jobs/?jobid={jobId}")) as JsonObject)!;
+            seenSubmitted |= ((string?)current["content"])?.Contains("Job Submitted [jobid:") == true && (string?)current["status"] is "started" or "progress";
+            await Task.Delay(50);
+        } while ((string?)current["status"] is "created" or "started" or "progress" && DateTime.UtcNow < deadline);
+        Assert.Equal("completed", (string?)current["status"]);
+        Assert.True(seenSubmitted, "the job showed the bot's Job Submitted reply while it ran");
+        Assert.Contains("Job Completed", (string?)current["content"]);
+        Assert.NotNull(current["attachments"]![0]!["url"]);
+    }
+
+    [Fact]
+    public async Task An_invalid_discord_token_fails_the_job_and_marks_the_account()
+    {
+        _server.Sandbox().Faults.InvalidateToken(SandboxedServer.SandboxToken);
+        var job = await PostAsync("listid");
+        Assert.Equal("failed", (string?)job["status"]);
+        Assert.False(string.IsNullOrEmpty((string?)job["error"]));
+        Assert.Contains("/account/", (string?)job["errorDetails"]);
+        var account = await (await _server.Client.GetAsync($"account/{SandboxedServer.Channel}")).JsonAsync();
+        Assert.Equal("token_invalid", (string?)account["health"]);
+    }
+
+    [Fact]
+    public async Task A_moderated_reply_ends_the_job_moderated()
+    {
+        await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto()));
+        _server.Sandbox().Faults.ModerateNext();
+        var job = await PostAsync("swapid", ("idname", "me"), ("image", SandboxedServer.FacePhoto(seed: 4)));
+        Assert.Equal("moderated", (string?)job["status"]);
+        Assert.Contains("moderated", (string?)job["content"]);
+    }
+
+    [Fact]
+    public async Task Rate_limits_and_server_errors_are_ridden_out()
+    {
+        _server.Sandbox().Faults.RateLimitNext(2, TimeSpan.FromMilliseconds(300), "create-interaction");
+        _server.Sandbox().Faults.FailNext(1, 502, "get-messages");
+        var job = await PostAsync("listid");
+        Assert.Equal("completed", (string?)job["status"]);
+    }
+
+    [Fact]
+    public async Task A_missing_reply_fails_the_job_with_a_clear_error()
+    {
+        _server.Sandbox().Faults.DropNextReplies();
+        var job = await PostAsync("listid");
+        Assert.Equal("failed", (string?)job["status"]);
+        Assert.False(string.IsNullOrEmpty((string?)job["errorDetails"]));
+    }
+
+    [Fact]
+    public async Task Exhausted_credits_fail_the_job_and_show_on_the_account()
+    {
+        await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto()));
+        var sandbox = _server.Sandbox();
+        var userId = sandbox.State.FindAccount(SandboxedServer.SandboxToken)!.UserId;
+        sandbox.State.Credits.SetUsed(userId, 50);
+        var job = await PostAsync("swapid", ("idname", "me"), ("image", SandboxedServer.FacePhoto(seed: 5)));
+        Assert.Equal("failed", (string?)job["status"]);
+        Assert.Contains("credit", ((string?)job["error"] + (string?)job["errorDetails"]).ToLowerInvariant());
+        var account = await (await _server.Client.GetAsync($"account/{SandboxedServer.Channel}")).JsonAsync();
+        Assert.Equal("credits_exhausted", (string?)account["health"]);
+    }
+
+    [Fact]
+    public async Task Inswapper_targets_an_earlier_result_message()
+    {
+        await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto()));
+        var swapped = await PostAsync("swapid", ("idname", "me"), ("image", SandboxedServer.FacePhoto(128, seed: 6)));
+        var job = await PostAsync("inswapper", ("targetMessageId", (string)swapped["messageId"]!));
+        Assert.Equal("completed", (string?)job["status"]);
+        Assert.Equal((string?)swapped["messageId"], (string?)job["targetMessageId"]);
+        Assert.NotNull(job["attachments"]);
+    }
+
+    [Fact]
+    public async Task Swap_runs_saveid_and_swapid_in_one_job()
+    {
+        var job = await PostAsync("swap", ("saveid_image", SandboxedServer.FacePhoto(seed: 1)), ("swapid_image", SandboxedServer.FacePhoto(128, seed: 2)));
+        Assert.Equal("completed", (string?)job["status"]);
+        Assert.Equal("faceswap-swap", (string?)job["verb"]);
+        Assert.NotNull(job["attachments"]![0]!["url"]);
+        Assert.Equal(SandboxedServer.FacePhoto(seed: 1).Length, (int?)job["saveid_image"]!["size"]);
+    }
+}
