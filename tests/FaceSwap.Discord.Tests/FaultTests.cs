@@ -140,6 +140,13 @@ public class FaultTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
             var run = await engine.RunAsync(Verb.ListId);
             Assert.Equal("Discord token is invalid", run.Failed!.Value.Error);
             Assert.Contains(run.HealthChanges, h => h.Health == AccountHealth.TokenInvalid);
+
+            // The bot still answers later; wait for it so its pending reply cannot take a fault armed by
+            // the next test (bot faults apply to whichever interaction the bot handles next).
+            for (var i = 0; i < 50 && !fixture.Sandbox.State.Messages(engine.Account.ChannelId).Any(m => m.Content.Contains("Saved idnames")); i++)
+            {
+                await Task.Delay(100);
+            }
         }
         finally
         {

@@ -92,6 +92,16 @@ public class RateLimitTests
     }
 
     [Fact]
+    public void Concurrent_requests_do_not_both_spend_the_last_request_of_a_bucket()
+    {
+        var gate = new RateLimitGate();
+        gate.Observe("t", "r", new RateLimitInfo(5, 1, TimeSpan.FromSeconds(10), "b", false, null));
+
+        Assert.Equal(TimeSpan.Zero, gate.Reserve("t", "r"));
+        Assert.True(gate.Reserve("t", "r") > TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void Global_retry_after_holds_every_route_of_the_token()
     {
         var gate = new RateLimitGate();

@@ -114,13 +114,13 @@ public sealed class DiscordRestClient(
         var serverErrors = 0;
         while (true)
         {
-            var wait = gate.DelayFor(token, route);
-            if (wait > settings.MaxRateLimitWait)
+            TimeSpan wait;
+            while ((wait = gate.Reserve(token, route)) > TimeSpan.Zero)
             {
-                throw new DiscordRateLimitedException(wait);
-            }
-            if (wait > TimeSpan.Zero)
-            {
+                if (wait > settings.MaxRateLimitWait)
+                {
+                    throw new DiscordRateLimitedException(wait);
+                }
                 logger.LogDebug("Waiting {Delay} for the rate limit of {Route}", wait, route);
                 await Task.Delay(wait, ct);
             }
