@@ -13,6 +13,7 @@ public sealed class LocalFaceSwapper : IDisposable
     private readonly Lazy<FaceModels> _models;
     private readonly Lazy<FaceSwapPipeline> _pipeline;
     private readonly SemaphoreSlim _slots;
+    private readonly bool _ownsModels;
 
     public ImageCodec Codec { get; }
     public LocalEngineOptions Options { get; }
@@ -23,6 +24,7 @@ public sealed class LocalFaceSwapper : IDisposable
     {
         Options = options;
         Codec = new ImageCodec(options.MaxPixels, options.MaxGifFrames);
+        _ownsModels = models is null; // models handed in are shared by the caller
         _models = models is not null
             ? new Lazy<FaceModels>(models)
             : new Lazy<FaceModels>(() => FaceModels.Load(new ModelLocations(options.ModelsDir, options.ShapePredictorPath, options.CascadesDir, options.UseCuda)));
@@ -105,7 +107,7 @@ public sealed class LocalFaceSwapper : IDisposable
 
     public void Dispose()
     {
-        if (_models.IsValueCreated) _models.Value.Dispose();
+        if (_ownsModels && _models.IsValueCreated) _models.Value.Dispose();
         _slots.Dispose();
     }
 }

@@ -43,7 +43,9 @@ public sealed class ClassicalFaceSwapper
         if (MatchColours) ColourTransfer.Apply(warped, targetRoi, mask);
 
         using var blended = new Mat();
-        Cv2.SeamlessClone(warped, targetRoi, mask, new Point(bounds.X + bounds.Width / 2, bounds.Y + bounds.Height / 2), blended, SeamlessCloneFlags.NormalClone);
+        // OpenCV's seamlessClone writes into the mask it is given (4.13): hand it a copy.
+        using var solverMask = mask.Clone();
+        Cv2.SeamlessClone(warped, targetRoi, solverMask, new Point(bounds.X + bounds.Width / 2, bounds.Y + bounds.Height / 2), blended, SeamlessCloneFlags.NormalClone);
         // Copy through the mask: the solver may touch pixels in its bounding box outside the mask.
         blended.CopyTo(targetRoi, mask);
         using (var maskRoi = new Mat(fullMask, roi)) mask.CopyTo(maskRoi);
