@@ -2,8 +2,8 @@ using System.Net;
 using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Engines;
 using FaceSwap.Core.Jobs;
-using FaceSwap.Discord.Polling;
 using FaceSwap.Discord.Protocol;
+using FaceSwap.Discord.Polling;
 using FaceSwap.Discord.Rest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -93,6 +93,13 @@ public sealed class DiscordEngine(
             await execution.FailAsync("Discord is unreachable", ex.Message, null, moderated: false, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Checks a user token with <c>GET /users/@me</c> (for the server's account endpoints): the Discord
+    /// user on success; throws <see cref="DiscordUnauthorizedException"/> for a dead token.
+    /// </summary>
+    public Task<DiscordUser> VerifyTokenAsync(string token, CancellationToken cancellationToken) =>
+        rest.GetCurrentUserAsync(token, cancellationToken);
 
     /// <summary>First 3 + "…secured…" + last 3: enough for an operator to tell tokens apart, useless to anyone else.</summary>
     public static string MaskToken(string? token) =>

@@ -157,4 +157,33 @@ public class EngineFlowTests(SandboxFixture fixture) : IClassFixture<SandboxFixt
         Assert.Contains("POST /account/", execution.Failed!.Value.Details);
         Assert.Empty(engine.Requests);
     }
+
+    [Fact]
+    public async Task Command_ids_are_cached_and_refreshed_when_the_bot_republishes_them()
+    {
+        await using var engine = new EngineUnderTest(fixture.Sandbox);
+        await engine.RunAsync(Verb.ListId);
+        await engine.RunAsync(Verb.ListId);
+        Assert.Equal(1, engine.Count("GET", "application-command-index"));
+
+        fixture.Sandbox.State.Commands.Republish();
+        var run = await engine.RunAsync(Verb.ListId);
+
+        Assert.True(run.Completed is not null, $"{run.Failed}");
+        Assert.Equal(2, engine.Count("GET", "application-command-index"));
+        Assert.Equal([204, 204, 400, 204], engine.Matching("POST", "/interactions").Select(r => r.Status));
+    }
+
+    [Fact]
+    public async Task A_token_is_verified_with_users_me()
+    {
+        await using var engine = new EngineUnderTest(fixture.Sandbox);
+        var discord = (DiscordEngine)engine.Engine;
+
+        var user = await discord.VerifyTokenAsync(engine.Account.Token, CancellationToken.None);
+        Assert.Equal(engine.Account.UserId, user.Id);
+
+        fixture.Sandbox.Faults.InvalidateToken(engine.Account.Token);
+        await Assert.ThrowsAsync<Rest.DiscordUnauthorizedException>(() => discord.VerifyTokenAsync(engine.Account.Token, CancellationToken.None));
+    }
 }
