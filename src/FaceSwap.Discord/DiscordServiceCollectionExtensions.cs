@@ -4,6 +4,7 @@ using FaceSwap.Discord.Protocol;
 using FaceSwap.Discord.Rest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FaceSwap.Discord;
 
@@ -16,7 +17,7 @@ public static class DiscordServiceCollectionExtensions
     public static IServiceCollection AddDiscordEngine(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DiscordEngineOptions>().Bind(configuration.GetSection(DiscordEngineOptions.SectionName));
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RateLimitGate>();
         services.AddSingleton<InteractionPacer>();
         // Singleton consumers keep one client for the process: the handler lifetime would be moot, and
