@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+if [ -f scripts/fetch-fixtures.sh ]; then
+  bash scripts/fetch-fixtures.sh || echo "fixtures could not be fetched: the tests that need them will skip and say why"
+fi
 
 results="$(pwd)/artifacts/test-results"
 rm -rf "$results"

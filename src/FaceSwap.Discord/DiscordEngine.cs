@@ -263,15 +263,16 @@ public sealed class DiscordEngine(
                 var nonce = Snowflake.NewNonce();
                 expectation = new ReplyExpectation { Nonce = nonce, CommandName = step.Command, TextTokens = [.. step.TextTokens ?? []] };
 
-                // Saved before sending: from here on a restart must look for the reply, never resend.
                 state = state with { Phase = StepPhase.Sent, Nonce = nonce, After = after };
-                await execution.SaveEngineStateAsync(state.Serialize(), ct);
+                var sentState = state.Serialize();
 
                 wait = new ReplyWait(expectation, after, () => execution.ClientWaiting);
                 registration = poller.Add(token, wait);
                 try
                 {
-                    await SendAsync(command, step, uploads, nonce, ct);
+                    // Saved at the last moment before sending (after the pacing wait): from there on a
+                    // restart must look for the reply, never resend; before it, a restart simply sends.
+                    await SendAsync(command, step, uploads, nonce, () => execution.SaveEngineStateAsync(sentState, ct), ct);
                 }
                 catch
                 {
@@ -291,13 +292,15 @@ public sealed class DiscordEngine(
             }
         }
 
-        private async Task SendAsync(ApplicationCommand command, CommandStep step, IReadOnlyList<UploadedAttachment> uploads, string nonce, CancellationToken ct)
+        private async Task SendAsync(ApplicationCommand command, CommandStep step, IReadOnlyList<UploadedAttachment> uploads, string nonce,
+            Func<Task> markSent, CancellationToken ct)
         {
             for (var attempt = 0; ; attempt++)
             {
                 var payload = InteractionPayload.Build(command, step, uploads, guildId, channelId, Settings.SessionId, nonce);
                 using (await engine.pacer.AcquireAsync(token, ct))
                 {
+                    if (attempt == 0) await markSent();
                     try
                     {
                         await engine.rest.SendInteractionAsync(token, payload, ct);
