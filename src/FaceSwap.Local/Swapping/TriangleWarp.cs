@@ -35,7 +35,11 @@ internal static class TriangleWarp
     /// same triangle of <paramref name="to"/>, into a new image of <paramref name="size"/> (black elsewhere).
     /// </summary>
     public static Mat Warp(Mat source, IReadOnlyList<Point2f> from, IReadOnlyList<Point2f> to,
-        IEnumerable<(int A, int B, int C)> triangles, Size size)
+        IEnumerable<(int A, int B, int C)> triangles, Size size) => Warp(source, from, to, triangles, size, null);
+
+    /// <param name="coverage">When given (CV_8UC1 of <paramref name="size"/>), set to 255 where a triangle wrote.</param>
+    public static Mat Warp(Mat source, IReadOnlyList<Point2f> from, IReadOnlyList<Point2f> to,
+        IEnumerable<(int A, int B, int C)> triangles, Size size, Mat? coverage)
     {
         var output = new Mat(size, source.Type(), Scalar.All(0));
         var sourceBounds = new Rect(0, 0, source.Width, source.Height);
@@ -56,6 +60,8 @@ internal static class TriangleWarp
             Cv2.FillConvexPoly(mask, d.Select(p => new Point((int)MathF.Round(p.X - rd.X), (int)MathF.Round(p.Y - rd.Y))), Scalar.All(255));
             using var target = new Mat(output, rd);
             patch.CopyTo(target, mask);
+            if (coverage is not null)
+                using (var covered = new Mat(coverage, rd)) covered.SetTo(Scalar.All(255), mask);
         }
         return output;
     }
