@@ -38,6 +38,29 @@ public class ClassicalSwapTests
     }
 
     [SkippableFact]
+    public void A_big_face_is_blended_on_a_scaled_region_and_still_nothing_outside_the_mask_changes()
+    {
+        var models = Fixtures.Classical();
+        var pipeline = new FaceSwapPipeline(models);
+        using var source = Fixtures.Read(Fixtures.GroupPhoto(3));
+        var face = pipeline.Capture(source, "source");
+        using var astronaut = Fixtures.Read(Fixtures.Astronaut);
+        using var target = astronaut.Resize(new Size(1536, 1536), 0, 0, InterpolationFlags.Cubic); // face ≈ 350 px > BlendSize
+        using var before = target.Clone();
+        using var mask = pipeline.SwapInto(target, [face], false, "target");
+        using var diff = new Mat();
+        Cv2.Absdiff(target, before, diff);
+        using var changed = diff.CvtColor(ColorConversionCodes.BGR2GRAY);
+        using var notMask = new Mat();
+        Cv2.BitwiseNot(mask, notMask);
+        using var outside = new Mat();
+        Cv2.BitwiseAnd(changed, notMask, outside);
+        Assert.Equal(0, Cv2.CountNonZero(outside));
+        Assert.Equal(255, mask.At<byte>(360, 675)); // the nose, scaled ×3
+        Assert.True(Cv2.CountNonZero(mask) > 9 * 5000);
+    }
+
+    [SkippableFact]
     public async Task Same_inputs_give_identical_bytes_and_the_output_is_labelled()
     {
         using var swapper = Swapper();

@@ -128,6 +128,37 @@ public sealed class InsightFaceTierTests : IDisposable
         Assert.Contains("3 faces were asked for", e.Details);
     }
 
+    [SkippableFact]
+    public void Without_scrfd_blazeface_boxes_and_dlib_five_points_feed_the_inswapper()
+    {
+        File.Copy(Fixtures.Require(Fixtures.BlazeFace256), Path.Combine(_dir, "blazeface.onnx"));
+        InsightFaceDoubles.ArcFace(_dir);
+        InsightFaceDoubles.InSwapper(_dir);
+        using var models = FaceModels.Load(new ModelLocations(_dir, Fixtures.Require(Fixtures.ShapePredictor)));
+        Assert.Equal(FaceModels.TierInsightFace, models.Capabilities.Tier);
+        Assert.Contains("dlib five points", models.Capabilities.Reason);
+        var pipeline = new FaceSwapPipeline(models);
+        using var source = Fixtures.Read(Fixtures.GroupPhoto(3));
+        var face = pipeline.Capture(source, "source");
+        using var target = Fixtures.Read(Fixtures.Astronaut);
+        using var before = target.Clone();
+        using var mask = pipeline.SwapInto(target, [face], false, "target");
+        // The fake swapper inverts the aligned crop: the nose pixel is now the inverse of what it was.
+        var was = before.At<Vec3b>(120, 225);
+        var now = target.At<Vec3b>(120, 225);
+        Assert.InRange(now.Item2, 255 - was.Item2 - 12, 255 - was.Item2 + 12);
+        Assert.Equal(before.At<Vec3b>(400, 60), target.At<Vec3b>(400, 60));
+    }
+
+    [Fact]
+    public void Asking_for_cuda_on_a_cpu_build_falls_back_to_cpu_with_a_reason()
+    {
+        var sessions = new InferenceSessions(preferCuda: true);
+        using var session = sessions.Open(InsightFaceDoubles.ArcFace(_dir));
+        Assert.True(ArcFaceEmbedder.IsArcFace(session, out _));
+        if (!sessions.CudaActive) Assert.False(string.IsNullOrEmpty(sessions.CudaUnavailableReason));
+    }
+
     [Fact]
     public void A_file_whose_signature_does_not_match_its_name_is_rejected_with_what_was_found()
     {

@@ -206,6 +206,22 @@ public sealed class LocalEngineTests : IDisposable
         Assert.True(SyntheticMediaLabel.IsPresent(Assert.Single(picsi.Files).Content));
     }
 
+    [SkippableFact]
+    public async Task A_restarted_run_answers_under_the_same_message_id()
+    {
+        var engine = Engine();
+        var job = new Job
+        {
+            Id = "j1", UserId = 7, Verb = Verb.ListId, Status = JobStatus.Started, EngineState = "1234567890123456789",
+            Created = DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow, Channel = "1234567890123456789",
+        };
+        var x = new FakeExecution(job, []);
+        await engine.RunAsync(x, default);
+        Assert.Equal(JobStatus.Completed, x.Status);
+        Assert.Empty(x.Reported); // already started: no second "started"
+        Assert.Equal("1234567890123456789", x.Final!.MessageId);
+    }
+
     [Fact]
     public void AddLocalEngine_registers_the_engine_and_binds_its_options()
     {
