@@ -221,7 +221,7 @@ public sealed class FaceModels : IDisposable
             reason = "no face swap possible: missing " + string.Join("; ", missing);
         }
         if (sessions.CudaUnavailableReason is not null) reason += $" (CUDA requested but unavailable: {FirstLine(sessions.CudaUnavailableReason)})";
-        return new LocalCapabilities(tier, reason, m.Detector?.Name, m.Landmarker is not null, sessions.CudaActive, GifTargets: true, reports, LicenceNotes);
+        return new LocalCapabilities(tier, reason, m.Detector?.Name, m.Landmarker is not null, sessions.CudaActive, GifTargets: ImageCodec.GifSupported, reports, LicenceNotes);
     }
 
     public void Dispose()

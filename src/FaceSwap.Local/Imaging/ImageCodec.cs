@@ -15,6 +15,27 @@ public sealed record EncodedImage(byte[] Content, string ContentType, int Width,
 public sealed class ImageCodec(long maxPixels, int maxGifFrames = 75)
 {
     public long MaxPixels { get; } = maxPixels;
+
+    /// <summary>
+    /// Whether this OpenCV build reads and writes GIF (the official 4.13 runtime does; OpenCV before
+    /// 4.11, or a build without WITH_IMGCODEC_GIF, does not). Probed once by a round trip.
+    /// </summary>
+    public static bool GifSupported => GifProbe.Value;
+
+    private static readonly Lazy<bool> GifProbe = new(() =>
+    {
+        try
+        {
+            using var pixel = new Mat(2, 2, MatType.CV_8UC3, Scalar.All(128));
+            if (!Cv2.ImEncode(".gif", pixel, out var bytes)) return false;
+            using var back = Cv2.ImDecode(bytes, ImreadModes.Color);
+            return !back.Empty();
+        }
+        catch (OpenCVException)
+        {
+            return false;
+        }
+    });
     public int MaxGifFrames { get; } = maxGifFrames;
 
     public ImageHeader ReadHeader(byte[] data, string what)
@@ -29,10 +50,17 @@ public sealed class ImageCodec(long maxPixels, int maxGifFrames = 75)
         return header;
     }
 
+    private static void RequireGif()
+    {
+        if (!GifSupported)
+            throw new FaceSwapException(FaceSwapError.UnsupportedFormat, "GIF is not supported by this server",
+                "The OpenCV build on this server cannot read or write GIF; send a PNG or JPEG image instead.");
+    }
+
     /// <summary>Decodes a still image (the first frame of a GIF) to 8-bit BGR.</summary>
     public Mat Decode(byte[] data, string what)
     {
-        ReadHeader(data, what);
+        if (ReadHeader(data, what).Format == ImageFormat.Gif) RequireGif();
         var mat = Cv2.ImDecode(data, ImreadModes.Color);
         if (mat.Empty())
         {
@@ -48,6 +76,7 @@ public sealed class ImageCodec(long maxPixels, int maxGifFrames = 75)
     {
         var header = ReadHeader(data, what);
         if (header.Format != ImageFormat.Gif) return [Decode(data, what)];
+        RequireGif();
         if (header.FrameCount > MaxGifFrames)
             throw new FaceSwapException(FaceSwapError.ImageTooLarge, $"The {what} has too many frames",
                 $"The GIF has {header.FrameCount} frames; at most {MaxGifFrames} are supported.");
@@ -67,14 +96,19 @@ public sealed class ImageCodec(long maxPixels, int maxGifFrames = 75)
     }
 
     /// <summary>
-    /// Encodes as the upload was: JPEG stays JPEG (small, fast), everything else becomes PNG (lossless).
+    /// Encodes as the upload was: JPEG stays JPEG (small, fast), GIF stays GIF, everything else becomes PNG (lossless).
     /// PNG keeps OpenCV's default settings: measured faster here than explicit low levels.
     /// </summary>
     public EncodedImage Encode(Mat image, ImageFormat like)
     {
         byte[] bytes;
         string type;
-        if (like == ImageFormat.Jpeg)
+        if (like == ImageFormat.Gif && GifSupported)
+        {
+            Cv2.ImEncode(".gif", image, out bytes);
+            type = "image/gif";
+        }
+        else if (like == ImageFormat.Jpeg)
         {
             Cv2.ImEncode(".jpg", image, out bytes, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95));
             type = "image/jpeg";
@@ -90,6 +124,7 @@ public sealed class ImageCodec(long maxPixels, int maxGifFrames = 75)
     /// <summary>Encodes frames as one GIF. OpenCV's writer does not keep the source's frame delays.</summary>
     public EncodedImage EncodeGif(IReadOnlyList<Mat> frames)
     {
+        RequireGif();
         var path = Path.Combine(Path.GetTempPath(), $"faceswap-{Guid.NewGuid():N}.gif");
         try
         {
