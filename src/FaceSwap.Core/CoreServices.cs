@@ -24,6 +24,8 @@ public static class CoreServices
         services.AddSingleton<IJobStore, SqliteJobStore>();
         services.AddSingleton<IAccountStore, SqliteAccountStore>();
         services.AddSingleton<IUserStore, SqliteUserStore>();
+        services.AddSingleton<Webhooks.IDeliveryStore, SqliteDeliveryStore>();
+        services.AddSingleton<Webhooks.IIdempotencyStore, SqliteIdempotencyStore>();
         services.AddSingleton<JobNotifier>();
         services.AddSingleton<JobWaiters>();
         services.AddSingleton<EngineRegistry>();

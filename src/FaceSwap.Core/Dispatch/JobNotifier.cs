@@ -5,25 +5,118 @@ namespace FaceSwap.Core.Dispatch;
 
 /// <summary>
 /// Wakes whoever waits on a job (blocking requests, long-polls, streams) when it changes. One signal per
-/// change, however many waiters: waiting costs no database reads until something happened.
+/// change, however many waiters: waiting costs no database reads, each change arrives with the job itself.
 /// </summary>
 public sealed class JobNotifier
 {
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<Job>> _signals = new();
+    private readonly ConcurrentDictionary<string, JobSignal> _signals = new();
+
+    /// <summary>Every change of every job (for metrics and other in-process listeners).</summary>
+    public event Action<Job>? Changed;
 
     /// <summary>
-    /// A task that completes at the job's next change. Take it before reading the job's current state, so
-    /// a change between the read and the wait is never missed.
+    /// Starts listening to a job's changes. Subscribe before reading the job's current state, so a change
+    /// between the read and the wait is never missed.
     /// </summary>
-    public Task<Job> NextChange(string jobId) =>
-        _signals.GetOrAdd(jobId, _ => new TaskCompletionSource<Job>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    public JobSubscription Subscribe(string jobId)
+    {
+        while (true)
+        {
+            var signal = _signals.GetOrAdd(jobId, _ => new JobSignal());
+            if (signal.TryAddListener()) return new JobSubscription(this, jobId, signal);
+        }
+    }
 
     public void Publish(Job job)
     {
-        if (_signals.TryRemove(job.Id, out var signal)) signal.TrySetResult(job);
+        if (_signals.TryGetValue(job.Id, out var signal)) signal.Publish(job);
         Changed?.Invoke(job);
     }
 
-    /// <summary>Every change of every job (for the outbox and metrics).</summary>
-    public event Action<Job>? Changed;
+    internal void Unsubscribe(string jobId, JobSignal signal)
+    {
+        if (signal.RemoveListener()) _signals.TryRemove(new KeyValuePair<string, JobSignal>(jobId, signal));
+    }
+
+    internal sealed class JobSignal
+    {
+        private readonly Lock _gate = new();
+        private int _listeners;
+        private bool _retired;
+        private long _version;
+        private Job? _latest;
+        private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool TryAddListener()
+        {
+            lock (_gate)
+            {
+                if (_retired) return false;
+                _listeners++;
+                return true;
+            }
+        }
+
+        /// <summary>Returns true when the last listener left (the signal is then retired).</summary>
+        public bool RemoveListener()
+        {
+            lock (_gate)
+            {
+                _retired = --_listeners == 0;
+                return _retired;
+            }
+        }
+
+        public void Publish(Job job)
+        {
+            TaskCompletionSource woken;
+            lock (_gate)
+            {
+                _version++;
+                _latest = job;
+                woken = _next;
+                _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            woken.TrySetResult();
+        }
+
+        public (long Version, Job? Latest, Task Next) Snapshot()
+        {
+            lock (_gate) return (_version, _latest, _next.Task);
+        }
+    }
+}
+
+/// <summary>One listener's view of a job's changes; dispose it to stop listening.</summary>
+public sealed class JobSubscription : IDisposable
+{
+    private readonly JobNotifier _notifier;
+    private readonly string _jobId;
+    private readonly JobNotifier.JobSignal _signal;
+    private long _seen;
+
+    internal JobSubscription(JobNotifier notifier, string jobId, JobNotifier.JobSignal signal)
+    {
+        _notifier = notifier;
+        _jobId = jobId;
+        _signal = signal;
+        _seen = signal.Snapshot().Version;
+    }
+
+    /// <summary>The job as of the next change published after the last one this listener saw.</summary>
+    public async Task<Job> NextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (version, latest, next) = _signal.Snapshot();
+            if (version > _seen && latest is not null)
+            {
+                _seen = version;
+                return latest;
+            }
+            await next.WaitAsync(cancellationToken);
+        }
+    }
+
+    public void Dispose() => _notifier.Unsubscribe(_jobId, _signal);
 }

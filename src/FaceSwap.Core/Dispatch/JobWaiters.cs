@@ -12,27 +12,46 @@ public sealed class JobWaiters(IJobStore jobs, JobNotifier notifier)
     /// <summary>True while some request holds its connection for this job (engines poll faster then).</summary>
     public bool IsWaiting(string jobId) => _waiting.TryGetValue(jobId, out var count) && count > 0;
 
-    /// <summary>Returns the job once terminal, or as it stands when <paramref name="timeout"/> passes.</summary>
+    /// <summary>
+    /// Returns the job once terminal, or as it stands when <paramref name="timeout"/> passes. One database
+    /// read to start; after that each change arrives with the notification itself.
+    /// </summary>
     public async Task<JobLookup> WaitForTerminalAsync(string jobId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await foreach (var lookup in WatchAsync(jobId, timeout, cancellationToken))
+        {
+            if (lookup.Job is not { } job || job.Status.IsTerminal()) return lookup;
+        }
+        return await jobs.FindAsync(jobId, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The job now, then each change of it, until it is terminal or <paramref name="timeout"/> passes.
+    /// </summary>
+    public async IAsyncEnumerable<JobLookup> WatchAsync(string jobId, TimeSpan timeout,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         _waiting.AddOrUpdate(jobId, 1, (_, count) => count + 1);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout);
+            using var changes = notifier.Subscribe(jobId);
+            var lookup = await jobs.FindAsync(jobId, CancellationToken.None);
             while (true)
             {
-                var change = notifier.NextChange(jobId);
-                var lookup = await jobs.FindAsync(jobId, CancellationToken.None);
-                if (lookup.Job is not { } job || job.Status.IsTerminal()) return lookup;
+                yield return lookup;
+                if (lookup.Job is not { } job || job.Status.IsTerminal()) yield break;
+                Job changed;
                 try
                 {
-                    await change.WaitAsync(deadline.Token);
+                    changed = await changes.NextAsync(deadline.Token);
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
                 {
-                    return await jobs.FindAsync(jobId, CancellationToken.None);
+                    yield break;
                 }
+                lookup = new JobLookup(changed, false);
             }
         }
         finally

@@ -20,4 +20,13 @@ public sealed class JobsOptions
     public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     public int MaxConcurrentJobs { get; set; } = 32;
+
+    /// <summary>How often an idle job stream sends a keep-alive comment.</summary>
+    public TimeSpan StreamKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The longest one job stream stays open (the client reconnects after it).</summary>
+    public TimeSpan StreamLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Idempotency keys are kept at least this long.</summary>
+    public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
 }

@@ -10,6 +10,7 @@ namespace FaceSwap.Core.Jobs;
 /// </summary>
 public sealed class RetentionSweeper(
     IJobStore jobs,
+    Webhooks.IIdempotencyStore idempotencyKeys,
     IBlobStore blobs,
     IOptions<JobsOptions> options,
     TimeProvider clock,
@@ -22,6 +23,7 @@ public sealed class RetentionSweeper(
             try
             {
                 var swept = await SweepAsync(stoppingToken);
+                await idempotencyKeys.PurgeAsync(clock.GetUtcNow() - options.Value.IdempotencyKeyLifetime, stoppingToken);
                 if (swept > 0) logger.LogInformation("Expired {Count} jobs past retention", swept);
                 await Task.Delay(options.Value.RetentionSweepInterval, clock, stoppingToken);
             }

@@ -79,7 +79,18 @@ public interface IUserStore
     Task<(ApiToken Token, User User)?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken);
     Task<int> RevokeTokensAsync(long userId, CancellationToken cancellationToken);
     Task<IReadOnlyList<ApiToken>> ListTokensAsync(long userId, CancellationToken cancellationToken);
+
+    Task<WebhookSettings> GetWebhookSettingsAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>The user's default replyUrl, used by jobs submitted without one; null clears it.</summary>
+    Task SetReplyUrlAsync(long userId, string? replyUrl, CancellationToken cancellationToken);
+
+    /// <summary>Stores the signing secrets (already encrypted by the caller).</summary>
+    Task SetWebhookSecretsAsync(long userId, string currentProtected, string? previousProtected, DateTimeOffset? previousUntil, CancellationToken cancellationToken);
 }
+
+/// <summary>A user's replyUrl defaults and signing secrets (encrypted as stored).</summary>
+public sealed record WebhookSettings(string? ReplyUrl, string? SecretProtected, string? PreviousSecretProtected, DateTimeOffset? PreviousUntil);
 
 /// <summary>Input uploads and result files, by opaque id.</summary>
 public interface IBlobStore

@@ -2,6 +2,7 @@ using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Dispatch;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage;
+using FaceSwap.Core.Webhooks;
 using FaceSwap.Server.Auth;
 using FaceSwap.Server.Hosting;
 using FaceSwap.Server.Wire;
@@ -25,6 +26,8 @@ public static class CommandsApi
     public sealed record CommandServices(
         IJobStore Jobs,
         IAccountStore Accounts,
+        IUserStore Users,
+        IIdempotencyStore IdempotencyKeys,
         IBlobStore Blobs,
         JobDispatcher Dispatcher,
         JobWaiters Waiters,
@@ -38,7 +41,39 @@ public static class CommandsApi
         var caller = Caller.Of(http);
         var input = await CommandInput.ReadAsync(http, spec, services.Uploads.Value.MaxFileBytes);
         Validate(spec, input, services.Uploads.Value);
+        if (IdempotencyKeys.Of(http.Request) is not { } key) return await RunAsync(spec, http, services, caller, input);
 
+        // Idempotency-Key: the first request with a key runs; a repeat gets its job instead of a second run.
+        var claim = await services.IdempotencyKeys.BeginAsync(caller.UserId, key, IdempotencyKeys.Fingerprint(spec, input), services.Clock.GetUtcNow(), http.RequestAborted);
+        switch (claim.State)
+        {
+            case IdempotencyState.Mismatch:
+                return ApiError.Result(422, "Idempotency-Key was already used with another request", "Use a new key for a different request.");
+            case IdempotencyState.Running:
+                return ApiError.Result(409, "A request with this Idempotency-Key is still running", "Retry once it has finished.");
+            case IdempotencyState.Done:
+                var first = await services.Jobs.FindAsync(claim.JobId!, http.RequestAborted);
+                if (first.Expired) return ApiError.JobExpired();
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                return Results.Json(JobView.Render(first.Job!, BaseUrls.Of(http, services.Server.Value)));
+        }
+        string? jobId = null;
+        try
+        {
+            return await RunAsync(spec, http, services, caller, input, inserted => jobId = inserted);
+        }
+        finally
+        {
+            // Done once a job exists (even if this request was cut off while waiting); refused before that,
+            // nothing happened, so the key is free for a retry.
+            if (jobId is not null) await services.IdempotencyKeys.CompleteAsync(caller.UserId, key, jobId, CancellationToken.None);
+            else await services.IdempotencyKeys.AbandonAsync(caller.UserId, key, CancellationToken.None);
+        }
+    }
+
+    private static async Task<IResult> RunAsync(CommandSpec spec, HttpContext http, CommandServices services, Caller caller, CommandInput input,
+        Action<string>? inserted = null)
+    {
         var async = spec.Verb.IsAsync() || input.Uploads.Values.Any(u => u.Media.Kind != MediaKind.Image);
         var blocking = !async;
         var account = await ChannelSelection.PickAsync(spec, input.Field("channel"), caller.UserId, blocking, services.Accounts, services.Jobs, http.RequestAborted);
@@ -48,9 +83,11 @@ public static class CommandsApi
                 $"{spec.Verb.ToWire()} needs a generative model that the local engine does not have; run it on a discord channel.");
         }
 
-        var job = await StoreJobAsync(spec, input, caller, account, blocking, services, http.RequestAborted);
+        var replyUrl = input.Field("replyUrl") ?? (await services.Users.GetWebhookSettingsAsync(caller.UserId, http.RequestAborted)).ReplyUrl;
+        var job = await StoreJobAsync(spec, input, caller, account, blocking, replyUrl, services, http.RequestAborted);
         if (job.Insertion is { Inserted: false } refused) return BusyError.Result(account.Channel, refused.ExecutingJobs);
 
+        inserted?.Invoke(job.Job.Id);
         services.Dispatcher.Enqueue(job.Job);
         var shown = blocking
             ? await services.Waiters.WaitForTerminalAsync(job.Job.Id, services.JobOptions.Value.BlockingWait, http.RequestAborted)
@@ -70,7 +107,7 @@ public static class CommandsApi
             if (input.Field(name) is { } value && value.Length > uploads.MaxReplyLength)
                 throw new ApiException(400, $"Optional param {name} is too long", $"At most {uploads.MaxReplyLength} characters.");
         }
-        if (input.Field("replyUrl") is { } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        if (input.Field("replyUrl") is { } url && !ReplyUrls.IsValid(url))
             throw new ApiException(400, $"Optional param replyUrl ({url}) is not a valid http(s) URL");
         if (spec.Idname is { } syntax && input.Field("idname") is { } idname && Idnames.Problem(idname, syntax) is { } problem)
             throw new ApiException(400, $"Required param idname ({idname}) is not valid", problem);
@@ -84,7 +121,7 @@ public static class CommandsApi
     private sealed record StoredJob(Job Job, JobInsertion Insertion);
 
     private static async Task<StoredJob> StoreJobAsync(CommandSpec spec, CommandInput input, Caller caller, Account account,
-        bool blocking, CommandServices services, CancellationToken cancellationToken)
+        bool blocking, string? replyUrl, CommandServices services, CancellationToken cancellationToken)
     {
         var files = new Dictionary<string, InputFile>();
         foreach (var upload in input.Uploads.Values)
@@ -109,7 +146,7 @@ public static class CommandsApi
             Fields = spec.Required.Concat(spec.Optional).Where(n => !spec.Uploads.ContainsKey(n) && input.Field(n) is not null)
                 .ToDictionary(n => n, n => input.Field(n)!),
             Files = files,
-            ReplyUrl = input.Field("replyUrl"),
+            ReplyUrl = replyUrl,
             ReplyRef = input.Field("replyRef"),
         };
         var insertion = await services.Jobs.InsertAsync(job, exclusiveOnChannel: blocking,

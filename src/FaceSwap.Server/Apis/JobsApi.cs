@@ -16,10 +16,11 @@ public static class JobsApi
         // One route serves /jobs and /jobs/: the slash decides between the list and the seed's 400.
         api.MapGet("/jobs", GetJobOrList);
         api.MapGet("/jobs/cancel", CancelJob);
+        api.MapGet("/jobs/stream", StreamJob);
         return api;
     }
 
-    private static async Task<IResult> GetJobOrList(HttpContext http, IJobStore jobs, IOptions<ServerOptions> options)
+    private static async Task<IResult> GetJobOrList(HttpContext http, IJobStore jobs, JobWaiters waiters, IOptions<ServerOptions> options)
     {
         var caller = Caller.Of(http);
         var jobId = http.Request.Query["jobid"].ToString();
@@ -29,7 +30,77 @@ public static class JobsApi
             return Results.Json(await jobs.ListExecutingAsync(caller.UserId, http.RequestAborted));
         }
         var (job, error) = await FindOwnJobAsync(jobs, caller, jobId, http.RequestAborted);
-        return job is null ? error! : Results.Json(JobView.Render(job, BaseUrls.Of(http, options.Value)));
+        if (job is null) return error!;
+        if (PreferredWait(http.Request) is { } wait && !job.Status.IsTerminal())
+        {
+            // RFC 7240 "Prefer: wait=N": hold the answer until the job is terminal or N seconds pass.
+            http.Response.Headers["Preference-Applied"] = $"wait={(int)wait.TotalSeconds}";
+            job = (await waiters.WaitForTerminalAsync(jobId, wait, http.RequestAborted)).Job ?? job;
+        }
+        return Results.Json(JobView.Render(job, BaseUrls.Of(http, options.Value)));
+    }
+
+    /// <summary>The longest wait one request may ask for.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    private static TimeSpan? PreferredWait(HttpRequest request)
+    {
+        foreach (var preference in request.Headers["Prefer"].SelectMany(v => (v ?? "").Split(',', ';')))
+        {
+            var parts = preference.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length == 2 && parts[0].Equals("wait", StringComparison.OrdinalIgnoreCase) && int.TryParse(parts[1], out var seconds) && seconds > 0)
+                return TimeSpan.FromSeconds(Math.Min(seconds, MaxWait.TotalSeconds));
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Server-sent events: the job now, then each change, until it is terminal; comments keep idle
+    /// connections open through proxies.
+    /// </summary>
+    private static async Task StreamJob(HttpContext http, IJobStore jobs, JobWaiters waiters, IOptions<ServerOptions> options, IOptions<JobsOptions> jobOptions)
+    {
+        var jobId = http.Request.Query["jobid"].ToString();
+        IResult? refusal = string.IsNullOrWhiteSpace(jobId) ? ApiError.NoJobId() : null;
+        if (refusal is null)
+        {
+            var (job, error) = await FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
+            refusal = job is null ? error : null;
+        }
+        if (refusal is not null)
+        {
+            await refusal.ExecuteAsync(http);
+            return;
+        }
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        var baseUrl = BaseUrls.Of(http, options.Value);
+        var keepAlive = jobOptions.Value.StreamKeepAlive;
+        await using var changes = waiters.WatchAsync(jobId, jobOptions.Value.StreamLifetime, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+        try
+        {
+            var next = changes.MoveNextAsync().AsTask();
+            while (true)
+            {
+                if (await Task.WhenAny(next, Task.Delay(keepAlive, http.RequestAborted)) != next)
+                {
+                    await http.Response.WriteAsync(": keep-alive\n\n", http.RequestAborted);
+                    await http.Response.Body.FlushAsync(http.RequestAborted);
+                    continue;
+                }
+                if (!await next) break;
+                var lookup = changes.Current;
+                if (lookup.Job is null) break;
+                var data = JobView.Render(lookup.Job, baseUrl).ToJsonString();
+                await http.Response.WriteAsync($"event: job\nid: {JobView.Timestamp(lookup.Job.Updated)}\ndata: {data}\n\n", http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+                next = changes.MoveNextAsync().AsTask();
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+        }
     }
 
     private static async Task<IResult> CancelJob(HttpContext http, IJobStore jobs, JobNotifier notifier, JobDispatcher dispatcher, TimeProvider clock)

@@ -2,6 +2,7 @@ using FaceSwap.Core;
 using FaceSwap.Core.Accounts;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Auth;
+using FaceSwap.Server.Webhooks;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -38,6 +39,10 @@ public static class ServerHost
         services.AddSingleton<BearerTokenFilter>();
         services.AddSingleton<AccountCapabilities>();
         services.AddSingleton<Bootstrap>();
+        services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
+        services.AddSingleton<WebhookSecrets>();
+        services.AddSingleton<WebhookDeliverer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliverer>());
         await EngineHosting.AddEnginesAsync(builder);
 
         var app = builder.Build();
@@ -49,6 +54,7 @@ public static class ServerHost
         api.MapAccountsApi();
         api.MapCommandsApi();
         api.MapJobsApi();
+        api.MapWebhooksApi();
         return app;
     }
 }

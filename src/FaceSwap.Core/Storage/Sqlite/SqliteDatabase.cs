@@ -105,5 +105,45 @@ internal static class SqliteSchema
                 data TEXT NOT NULL
             );
             """),
+        (2, """
+            ALTER TABLE users ADD COLUMN reply_url TEXT NULL;
+            ALTER TABLE users ADD COLUMN webhook_secret TEXT NULL;
+            ALTER TABLE users ADD COLUMN webhook_secret_previous TEXT NULL;
+            ALTER TABLE users ADD COLUMN webhook_secret_previous_until_ms INTEGER NULL;
+            CREATE TABLE deliveries (
+                id TEXT PRIMARY KEY,
+                job_id TEXT NOT NULL,
+                user_id INTEGER NOT NULL,
+                url TEXT NOT NULL,
+                event TEXT NOT NULL,
+                job_snapshot TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_ms INTEGER NOT NULL,
+                created_ms INTEGER NOT NULL,
+                lease_owner TEXT NULL,
+                lease_until_ms INTEGER NULL
+            );
+            CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE state = 'pending';
+            CREATE INDEX deliveries_job ON deliveries (job_id);
+            CREATE TABLE delivery_attempts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+                at_ms INTEGER NOT NULL,
+                http_status INTEGER NULL,
+                error TEXT NULL,
+                duration_ms INTEGER NOT NULL
+            );
+            CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id);
+            CREATE TABLE idempotency_keys (
+                user_id INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                state TEXT NOT NULL,
+                job_id TEXT NULL,
+                created_ms INTEGER NOT NULL,
+                PRIMARY KEY (user_id, key)
+            );
+            """),
     ];
 }

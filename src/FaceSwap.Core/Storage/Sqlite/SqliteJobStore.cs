@@ -1,5 +1,6 @@
 using Dapper;
 using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Webhooks;
 
 namespace FaceSwap.Core.Storage.Sqlite;
 
@@ -68,6 +69,20 @@ public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
                 next.Id, Status = next.Status.ToWire(), Updated = JobJson.ToMs(next.Updated),
                 Data = JobJson.Serialize(next), Terminal = next.Status.IsTerminal(),
             }, transaction);
+        if (DeliveryPolicy.ShouldNotify(current, next))
+        {
+            // The outbox row commits with the transition or not at all: no lost and no phantom deliveries.
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO deliveries (id, job_id, user_id, url, event, job_snapshot, state, attempts, next_attempt_ms, created_ms)
+                VALUES (@Id, @JobId, @UserId, @Url, @Event, @Snapshot, 'pending', 0, @Now, @Now)
+                """,
+                new
+                {
+                    Id = DeliveryPolicy.NewDeliveryId(), JobId = next.Id, next.UserId, Url = next.ReplyUrl,
+                    Event = next.Status.ToWire(), Snapshot = JobJson.Serialize(next), Now = JobJson.ToMs(next.Updated),
+                }, transaction);
+        }
         var added = next.Attachments.Where(a => current.Attachments.All(c => c.Id != a.Id));
         foreach (var attachment in added)
         {

@@ -28,13 +28,13 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     public async Task<User?> FindUserAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<UserRow>("SELECT * FROM users WHERE name = @name", new { name }))?.ToUser();
+        return (await connection.QuerySingleOrDefaultAsync<UserRow>("SELECT id, name, created, expires FROM users WHERE name = @name", new { name }))?.ToUser();
     }
 
     public async Task<IReadOnlyList<User>> ListUsersAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<UserRow>("SELECT * FROM users ORDER BY id")).Select(r => r.ToUser()).ToList();
+        return (await connection.QueryAsync<UserRow>("SELECT id, name, created, expires FROM users ORDER BY id")).Select(r => r.ToUser()).ToList();
     }
 
     public async Task SetExpiryAsync(long userId, DateTimeOffset? expires, CancellationToken cancellationToken)
@@ -59,7 +59,7 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         await using var connection = await database.OpenAsync(cancellationToken);
         var token = await connection.QuerySingleOrDefaultAsync<TokenRow>("SELECT id, user_id, hint, created, revoked FROM api_tokens WHERE hash = @tokenHash", new { tokenHash });
         if (token is null) return null;
-        var user = await connection.QuerySingleAsync<UserRow>("SELECT * FROM users WHERE id = @id", new { id = token.user_id });
+        var user = await connection.QuerySingleAsync<UserRow>("SELECT id, name, created, expires FROM users WHERE id = @id", new { id = token.user_id });
         return (token.ToToken(), user.ToUser());
     }
 
@@ -75,5 +75,27 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<TokenRow>("SELECT id, user_id, hint, created, revoked FROM api_tokens WHERE user_id = @userId ORDER BY id", new { userId }))
             .Select(r => r.ToToken()).ToList();
+    }
+
+    public async Task<WebhookSettings> GetWebhookSettingsAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleAsync<(string? ReplyUrl, string? Secret, string? Previous, long? PreviousUntil)>(
+            "SELECT reply_url, webhook_secret, webhook_secret_previous, webhook_secret_previous_until_ms FROM users WHERE id = @userId", new { userId });
+        return new WebhookSettings(row.ReplyUrl, row.Secret, row.Previous, row.PreviousUntil is { } ms ? JobJson.FromMs(ms) : null);
+    }
+
+    public async Task SetReplyUrlAsync(long userId, string? replyUrl, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("UPDATE users SET reply_url = @replyUrl WHERE id = @userId", new { userId, replyUrl });
+    }
+
+    public async Task SetWebhookSecretsAsync(long userId, string currentProtected, string? previousProtected, DateTimeOffset? previousUntil, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE users SET webhook_secret = @currentProtected, webhook_secret_previous = @previousProtected, webhook_secret_previous_until_ms = @until WHERE id = @userId",
+            new { userId, currentProtected, previousProtected, until = previousUntil is { } p ? JobJson.ToMs(p) : (long?)null });
     }
 }

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Storage;
+using FaceSwap.Core.Webhooks;
+using FaceSwap.Server.Auth;
+using FaceSwap.Server.Hosting;
+using FaceSwap.Server.Webhooks;
+using FaceSwap.Server.Wire;
+using Microsoft.Extensions.Options;
+
+namespace FaceSwap.Server.Apis;
+
+/// <summary>
+/// replyUrl settings and the delivery log (our extension, spec section 5): the default replyUrl, the
+/// signing secret and its rotation, each job's delivery attempts, and redelivery.
+/// </summary>
+public static class WebhooksApi
+{
+    public static RouteGroupBuilder MapWebhooksApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/webhook", GetSettings);
+        api.MapPost("/webhook", SaveSettings);
+        api.MapPost("/webhook/rotate", RotateSecret);
+        api.MapGet("/jobs/deliveries", ListDeliveries);
+        api.MapPost("/jobs/redeliver", Redeliver);
+        return api;
+    }
+
+    private static async Task<IResult> GetSettings(HttpContext http, IUserStore users, WebhookSecrets secrets, TimeProvider clock)
+    {
+        var userId = Caller.Of(http).UserId;
+        var settings = await users.GetWebhookSettingsAsync(userId, http.RequestAborted);
+        return Results.Json(Render(settings.ReplyUrl, await secrets.GetAsync(userId, http.RequestAborted), clock.GetUtcNow()));
+    }
+
+    private static async Task<IResult> SaveSettings(HttpContext http, IUserStore users, IOptions<UploadOptions> limits)
+    {
+        JsonObject? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            return ApiError.Result(400, "Malformed JSON body", e.Message);
+        }
+        if (body is null || !body.ContainsKey("replyUrl")) return ApiError.MissingParam("replyUrl");
+        var replyUrl = (body["replyUrl"] as JsonValue)?.GetValue<string>()?.Trim();
+        if (string.IsNullOrEmpty(replyUrl)) replyUrl = null;
+        if (replyUrl is not null)
+        {
+            if (replyUrl.Length > limits.Value.MaxReplyLength) return ApiError.Result(400, "replyUrl is too long", $"At most {limits.Value.MaxReplyLength} characters.");
+            if (!ReplyUrls.IsValid(replyUrl)) return ApiError.Result(400, $"Param replyUrl ({replyUrl}) is not a valid http(s) URL");
+        }
+        await users.SetReplyUrlAsync(Caller.Of(http).UserId, replyUrl, http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> RotateSecret(HttpContext http, IUserStore users, WebhookSecrets secrets, TimeProvider clock)
+    {
+        var userId = Caller.Of(http).UserId;
+        var rotated = await secrets.RotateAsync(userId, http.RequestAborted);
+        var settings = await users.GetWebhookSettingsAsync(userId, http.RequestAborted);
+        return Results.Json(Render(settings.ReplyUrl, rotated, clock.GetUtcNow()));
+    }
+
+    private static async Task<IResult> ListDeliveries(HttpContext http, IJobStore jobs, IDeliveryStore deliveries)
+    {
+        var jobId = http.Request.Query["jobid"].ToString();
+        if (string.IsNullOrWhiteSpace(jobId)) return ApiError.NoJobId();
+        var (job, error) = await JobsApi.FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
+        if (job is null) return error!;
+        var log = await deliveries.ListForJobAsync(jobId, http.RequestAborted);
+        return Results.Json(new JsonArray(log.Select(entry => (JsonNode)RenderDelivery(entry.Delivery, entry.Attempts)).ToArray()));
+    }
+
+    private static async Task<IResult> Redeliver(HttpContext http, IJobStore jobs, IDeliveryStore deliveries, WebhookDeliverer deliverer, TimeProvider clock)
+    {
+        var jobId = http.Request.Query["jobid"].ToString();
+        if (string.IsNullOrWhiteSpace(jobId)) return ApiError.NoJobId();
+        var (job, error) = await JobsApi.FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
+        if (job is null) return error!;
+        if (job.ReplyUrl is null) return ApiError.Result(400, $"Job {jobId} has no replyUrl", "Submit jobs with replyUrl, or set a default with POST /webhook.");
+        var now = clock.GetUtcNow();
+        var delivery = new Delivery(DeliveryPolicy.NewDeliveryId(), job.Id, job.UserId, job.ReplyUrl, job.Status.ToWire(), job,
+            DeliveryState.Pending, 0, now, now);
+        await deliveries.EnqueueAsync(delivery, http.RequestAborted);
+        deliverer.Wake();
+        return Results.Json(new { webhookId = delivery.Id, jobid = job.Id, status = job.Status.ToWire(), code = 202 }, statusCode: 202);
+    }
+
+    private static JsonObject Render(string? replyUrl, SigningSecrets secrets, DateTimeOffset now)
+    {
+        var view = new JsonObject();
+        if (replyUrl is not null) view["replyUrl"] = replyUrl;
+        view["secret"] = secrets.Current;
+        if (secrets.Previous is not null && secrets.PreviousUntil > now)
+        {
+            view["previousSecret"] = secrets.Previous;
+            view["previousSecretExpires"] = JobView.Timestamp(secrets.PreviousUntil!.Value);
+        }
+        view["signature"] = "Standard Webhooks v1: headers webhook-id, webhook-timestamp, webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>)";
+        return view;
+    }
+
+    private static JsonObject RenderDelivery(Delivery delivery, IReadOnlyList<DeliveryAttempt> attempts)
+    {
+        var view = new JsonObject
+        {
+            ["webhookId"] = delivery.Id,
+            ["url"] = delivery.Url,
+            ["event"] = delivery.Event,
+            ["state"] = delivery.State.ToString().ToLowerInvariant(),
+            ["created"] = JobView.Timestamp(delivery.Created),
+            ["attempts"] = new JsonArray(attempts.Select(a =>
+            {
+                var attempt = new JsonObject { ["at"] = JobView.Timestamp(a.At) };
+                if (a.HttpStatus is { } status) attempt["httpStatus"] = status;
+                if (a.Error is { } error) attempt["error"] = error;
+                attempt["durationMs"] = (long)a.Duration.TotalMilliseconds;
+                return (JsonNode)attempt;
+            }).ToArray()),
+        };
+        if (delivery.State == DeliveryState.Pending) view["nextAttempt"] = JobView.Timestamp(delivery.NextAttempt);
+        return view;
+    }
+}
+
+public static class ReplyUrls
+{
+    public static bool IsValid(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0;
+}

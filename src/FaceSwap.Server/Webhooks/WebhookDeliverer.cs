@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using FaceSwap.Core.Dispatch;
+using FaceSwap.Core.Webhooks;
+using FaceSwap.Server.Hosting;
+using FaceSwap.Server.Wire;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace FaceSwap.Server.Webhooks;
+
+/// <summary>
+/// Sends the outbox: each pending delivery is POSTed, signed, to its replyUrl, retried on the schedule until
+/// the receiver answers 2xx (or 410, which stops that URL). It runs beside the jobs, never in their way: a
+/// slow or dead receiver costs the job nothing, and a restart resumes from the outbox table.
+/// </summary>
+public sealed class WebhookDeliverer(
+    IDeliveryStore deliveries,
+    WebhookSecrets secrets,
+    JobNotifier notifier,
+    JobDispatcher dispatcher,
+    IOptions<WebhookOptions> options,
+    IOptions<ServerOptions> serverOptions,
+    IServer server,
+    TimeProvider clock,
+    ILogger<WebhookDeliverer> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly HttpClient _http = CreateClient(options.Value);
+
+    /// <summary>Something new may be due (a job changed, a redelivery was asked for).</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try { _wake.Release(); } catch (SemaphoreFullException) { }
+        }
+    }
+
+    private static HttpClient CreateClient(WebhookOptions options)
+    {
+        var policy = new EgressPolicy(options.AllowedHosts, options.AllowedNetworks);
+        var handler = new SocketsHttpHandler
+        {
+            // A redirect could point anywhere, past the guard's judgement: 3xx is an answer, not a hop.
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+            ConnectCallback = policy.ConnectAsync,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+        };
+        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        notifier.Changed += _ => Wake();
+        using var inFlight = new SemaphoreSlim(options.Value.MaxConcurrentDeliveries);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var due = await deliveries.ClaimDueAsync(dispatcher.NodeId, clock.GetUtcNow(), clock.GetUtcNow() + options.Value.LeaseDuration,
+                    options.Value.MaxConcurrentDeliveries * 4, stoppingToken);
+                foreach (var delivery in due)
+                {
+                    await inFlight.WaitAsync(stoppingToken);
+                    _ = Task.Run(async () =>
+                    {
+                        try { await DeliverAsync(delivery, stoppingToken); }
+                        finally { inFlight.Release(); }
+                    }, stoppingToken);
+                }
+                if (due.Count > 0) continue;
+                var next = await deliveries.NextDueAsync(stoppingToken);
+                var sleep = next is { } at ? at - clock.GetUtcNow() : TimeSpan.FromSeconds(30);
+                sleep = TimeSpan.FromMilliseconds(Math.Clamp(sleep.TotalMilliseconds, 10, 30_000));
+                await _wake.WaitAsync(sleep, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Webhook delivery loop failed");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { });
+            }
+        }
+    }
+
+    private async Task DeliverAsync(Delivery delivery, CancellationToken stoppingToken)
+    {
+        var body = JobView.Render(delivery.Snapshot, BaseUrl()).ToJsonString();
+        var started = clock.GetUtcNow();
+        var stopwatch = Stopwatch.StartNew();
+        int? status = null;
+        string? error = null;
+        TimeSpan? retryAfter = null;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(options.Value.RequestTimeout);
+            var timestamp = started.ToUnixTimeSeconds();
+            var live = (await secrets.GetAsync(delivery.UserId, stoppingToken)).Live(started);
+            using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("webhook-id", delivery.Id);
+            request.Headers.Add("webhook-timestamp", timestamp.ToString());
+            request.Headers.Add("webhook-signature", WebhookSigner.Header(live, delivery.Id, timestamp, body));
+            request.Headers.UserAgent.ParseAdd("FaceSwap-Webhooks/1.0");
+            try
+            {
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                status = (int)response.StatusCode;
+                retryAfter = response.Headers.RetryAfter?.Delta;
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                error = $"Timed out after {options.Value.RequestTimeout.TotalSeconds:0.###} s";
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return; // the lease runs out and the next start retries it
+        }
+        catch (Exception e)
+        {
+            error = (e.InnerException as EgressRefusedException)?.Message ?? (e as EgressRefusedException)?.Message ?? e.Message;
+        }
+        var attempt = new DeliveryAttempt(started, status, error, stopwatch.Elapsed);
+        var outcome = Judge(delivery, status, retryAfter);
+        await deliveries.RecordAttemptAsync(delivery.Id, attempt, outcome, CancellationToken.None);
+        if (outcome.State == DeliveryState.Stopped)
+            await deliveries.StopPendingToAsync(delivery.UserId, delivery.Url, CancellationToken.None);
+        logger.LogInformation("Delivery {Delivery} of job {Job} ({Event}) to its replyUrl: {Result} → {State}",
+            delivery.Id, delivery.JobId, delivery.Event, status?.ToString() ?? error, outcome.State);
+    }
+
+    private DeliveryOutcome Judge(Delivery delivery, int? status, TimeSpan? retryAfter)
+    {
+        if (status is >= 200 and < 300) return DeliveryOutcome.Delivered;
+        if (status == (int)HttpStatusCode.Gone) return DeliveryOutcome.Stopped;
+        var schedule = options.Value.RetrySchedule;
+        var attemptsMade = delivery.Attempts + 1;
+        if (attemptsMade >= schedule.Length) return DeliveryOutcome.GaveUp;
+        var delay = schedule[attemptsMade] * (0.8 + Random.Shared.NextDouble() * 0.4);
+        if (retryAfter is { } asked && asked > delay) delay = asked < TimeSpan.FromDays(1) ? asked : TimeSpan.FromDays(1);
+        return DeliveryOutcome.RetryAt(clock.GetUtcNow() + delay);
+    }
+
+    /// <summary>Where result links in a delivered job point: the configured public URL, else this server's own address.</summary>
+    private string BaseUrl()
+    {
+        if (serverOptions.Value.PublicBaseUrl is { } configured) return configured.TrimEnd('/');
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? ServerHost.DefaultUrl;
+        return address.Replace("://0.0.0.0", "://localhost").Replace("://[::]", "://localhost").Replace("://+", "://localhost").TrimEnd('/');
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+}
