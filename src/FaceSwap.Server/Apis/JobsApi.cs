@@ -31,11 +31,11 @@ public static class JobsApi
         }
         var (job, error) = await FindOwnJobAsync(jobs, caller, jobId, http.RequestAborted);
         if (job is null) return error!;
-        if (PreferredWait(http.Request) is { } wait && !job.Status.IsTerminal())
+        if (PreferredWait(http.Request) is { } wait)
         {
             // RFC 7240 "Prefer: wait=N": hold the answer until the job is terminal or N seconds pass.
             http.Response.Headers["Preference-Applied"] = $"wait={(int)wait.TotalSeconds}";
-            job = (await waiters.WaitForTerminalAsync(jobId, wait, http.RequestAborted)).Job ?? job;
+            if (!job.Status.IsTerminal()) job = (await waiters.WaitForTerminalAsync(jobId, wait, http.RequestAborted)).Job ?? job;
         }
         return Results.Json(JobView.Render(job, BaseUrls.Of(http, options.Value)));
     }

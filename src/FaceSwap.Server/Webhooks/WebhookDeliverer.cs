@@ -70,7 +70,11 @@ public sealed class WebhookDeliverer(
                     _ = Task.Run(async () =>
                     {
                         try { await DeliverAsync(delivery, stoppingToken); }
-                        finally { inFlight.Release(); }
+                        finally
+                        {
+                            inFlight.Release();
+                            Wake(); // its next attempt may be due before whatever the loop sleeps for
+                        }
                     }, stoppingToken);
                 }
                 if (due.Count > 0) continue;
@@ -144,7 +148,7 @@ public sealed class WebhookDeliverer(
     {
         if (status is >= 200 and < 300) return DeliveryOutcome.Delivered;
         if (status == (int)HttpStatusCode.Gone) return DeliveryOutcome.Stopped;
-        var schedule = options.Value.RetrySchedule;
+        var schedule = options.Value.Schedule;
         var attemptsMade = delivery.Attempts + 1;
         if (attemptsMade >= schedule.Length) return DeliveryOutcome.GaveUp;
         var delay = schedule[attemptsMade] * (0.8 + Random.Shared.NextDouble() * 0.4);

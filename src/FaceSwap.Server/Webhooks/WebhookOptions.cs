@@ -6,14 +6,20 @@ public sealed class WebhookOptions
     public const string Section = "FaceSwap:Webhooks";
 
     /// <summary>
-    /// Delay before each attempt, the first included: the Standard Webhooks example schedule (about three
-    /// days in all). Each delay after the first is jittered by ±20%.
+    /// Delay before each attempt, the first included; each delay after the first is jittered by ±20%.
+    /// Empty: <see cref="StandardSchedule"/>. (Configuration binding appends to a non-empty default array,
+    /// so the default lives apart.)
     /// </summary>
-    public TimeSpan[] RetrySchedule { get; set; } =
+    public TimeSpan[] RetrySchedule { get; set; } = [];
+
+    /// <summary>The Standard Webhooks example schedule: ten attempts over about three days.</summary>
+    public static readonly TimeSpan[] StandardSchedule =
     [
         TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2),
         TimeSpan.FromHours(5), TimeSpan.FromHours(10), TimeSpan.FromHours(14), TimeSpan.FromHours(20), TimeSpan.FromHours(24),
     ];
+
+    public TimeSpan[] Schedule => RetrySchedule.Length > 0 ? RetrySchedule : StandardSchedule;
 
     /// <summary>How long one POST may take before it counts as failed.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
