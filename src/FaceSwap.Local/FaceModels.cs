@@ -107,7 +107,9 @@ public sealed class FaceModels : IDisposable
 
         if (models.Detector is null)
         {
-            var cascadeDir = new[] { where.CascadesDir, where.ModelsDir, ModelLocations.DebianCascades }
+            // A configured folder is the only place looked: the operator said where the cascades are.
+            var candidates = where.CascadesDir is not null ? [where.CascadesDir] : new[] { where.ModelsDir, ModelLocations.DebianCascades };
+            var cascadeDir = candidates
                 .FirstOrDefault(d => d is not null && File.Exists(Path.Combine(d, "haarcascade_frontalface_default.xml")));
             if (cascadeDir is not null)
             {

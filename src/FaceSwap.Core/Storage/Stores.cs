@@ -53,6 +53,9 @@ public interface IJobStore
     /// <summary>Drops everything but the id, so the job answers 410 from now on.</summary>
     Task MarkExpiredAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>The user's job on that channel whose upstream message has this id (inswapper's target).</summary>
+    Task<Job?> FindByMessageIdAsync(long userId, string channel, string messageId, CancellationToken cancellationToken);
+
     /// <summary>The job whose attachment has this id, for serving result files.</summary>
     Task<Attachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken);
 }

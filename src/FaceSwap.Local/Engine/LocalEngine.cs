@@ -53,6 +53,9 @@ public sealed class LocalEngine(LocalFaceSwapper swapper, ISavedFaceStore store,
                 var image = await x.ReadInputAsync("image", ct);
                 var face = (await swapper.CaptureAsync(image.Content, "image", ct)).WithName(name);
                 var created = await store.PutAsync(user, channel, face, ct);
+                // As with the bot, a newly saved id becomes the default (INSwapper uses it at once).
+                var defaults = await store.GetDefaultsAsync(user, channel, ct);
+                await store.SetDefaultsAsync(user, channel, defaults with { Selection = name }, ct);
                 return ($"idname {name} {(created ? "created" : "updated")}", []);
             }
             case Verb.SetId:

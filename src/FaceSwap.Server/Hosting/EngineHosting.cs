@@ -1,6 +1,10 @@
 using FaceSwap.Core.Accounts;
 using FaceSwap.Discord;
+using FaceSwap.Local;
 using FaceSwap.Sandbox;
+using FaceSwap.Sandbox.Rendering;
+using FaceSwap.Server.Apis;
+using FaceSwap.Server.Local;
 
 namespace FaceSwap.Server.Hosting;
 
@@ -27,14 +31,25 @@ public sealed class SandboxHostOptions
 /// <summary>Registers the engines this server runs, and the in-process sandbox when it is enabled.</summary>
 public static class EngineHosting
 {
+    /// <summary>The bootstrap user's local channel.</summary>
+    public const string LocalChannel = "local";
+
     public static async Task AddEnginesAsync(WebApplicationBuilder builder)
     {
         builder.Services.AddDiscordEngine(builder.Configuration);
+        builder.Services.AddLocalEngine(builder.Configuration);
+        builder.Services.AddSingleton<ILocalResultLookup, StoredResultLookup>();
+        builder.Services.AddSingleton<IAccountDescriber, LocalCapabilitiesDescriber>();
+        if (builder.Configuration.GetValue("FaceSwap:Local:BootstrapChannel", true))
+            builder.Services.AddSingleton(new DefaultChannel(new Account { UserId = 0, Channel = LocalChannel, Engine = EngineNames.Local }));
 
         var sandboxOptions = builder.Configuration.GetSection(SandboxHostOptions.Section).Get<SandboxHostOptions>() ?? new();
         if (!sandboxOptions.Enabled) return;
+        var renderer = new LocalBotImageRenderer(new OpenCvBotImageRenderer());
+        builder.Services.AddSingleton(renderer);
         var sandbox = await SandboxServer.StartAsync(new SandboxOptions
         {
+            Renderer = renderer,
             Port = sandboxOptions.Port,
             BotReplyDelay = sandboxOptions.BotReplyDelay,
             AsyncResultDelay = sandboxOptions.AsyncResultDelay,

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using FaceSwap.Core;
 using FaceSwap.Core.Accounts;
 using FaceSwap.Server.Apis;
@@ -36,6 +37,8 @@ public static class ServerHost
             .SetApplicationName("FaceSwap")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
         services.AddFaceSwapCore(builder.Configuration, dataDir);
+        // '+' in upstream timestamps stays '+' (the default encoder would write \u002B); bodies are JSON, not HTML.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         services.AddSingleton<BearerTokenFilter>();
         services.AddSingleton<AccountCapabilities>();
         services.AddSingleton<Bootstrap>();
@@ -46,6 +49,7 @@ public static class ServerHost
         await EngineHosting.AddEnginesAsync(builder);
 
         var app = builder.Build();
+        app.Services.GetService<Local.LocalBotImageRenderer>()?.Attach(app.Services.GetRequiredService<FaceSwap.Local.LocalFaceSwapper>());
         await app.Services.GetRequiredService<Bootstrap>().RunAsync(CancellationToken.None);
 
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));

@@ -96,7 +96,7 @@ public sealed class WebhookDeliverer(
 
     private async Task DeliverAsync(Delivery delivery, CancellationToken stoppingToken)
     {
-        var body = JobView.Render(delivery.Snapshot, BaseUrl()).ToJsonString();
+        var body = JobView.Render(delivery.Snapshot, BaseUrl()).ToJsonString(JobView.WireJson);
         var started = clock.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
         int? status = null;

@@ -9,6 +9,9 @@ namespace FaceSwap.Server.Wire;
 /// </summary>
 public static class JobView
 {
+    /// <summary>How job bodies are written: '+' in timestamps stays '+' (bodies are JSON, never HTML).</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions WireJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Input fields in the order the model lists them.</summary>
     private static readonly string[] TextInputsFirst = ["prompt", "a_background_photo_of", "options"];
     private static readonly string[] FileInputs = ["image", "source_image", "target_image_gif_or_video"];

@@ -37,7 +37,7 @@ public sealed class RunningServer : IAsyncDisposable
         string? dataDir = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "faceswap-tests", Guid.NewGuid().ToString("N"));
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--FaceSwap:DataDir={dataDir}", $"--FaceSwap:Auth:BootstrapToken={Token}", "--FaceSwap:Sandbox:Enabled=false" };
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--FaceSwap:DataDir={dataDir}", $"--FaceSwap:Auth:BootstrapToken={Token}", "--FaceSwap:Sandbox:Enabled=false", "--FaceSwap:Local:BootstrapChannel=false" };
         var app = await ServerHost.BuildAsync(args.ToArray(), builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());

@@ -147,6 +147,15 @@ public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
         transaction.Commit();
     }
 
+    public async Task<Job?> FindByMessageIdAsync(long userId, string channel, string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var data = await connection.QueryFirstOrDefaultAsync<string?>(
+            "SELECT data FROM jobs WHERE user_id = @userId AND channel = @channel AND expired = 0 AND json_extract(data, '$.upstream.messageId') = @messageId ORDER BY created_ms DESC",
+            new { userId, channel, messageId });
+        return data is null ? null : JobJson.Deserialize<Job>(data);
+    }
+
     public async Task<Attachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
