@@ -21,6 +21,10 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         return await response.JsonAsync();
     }
 
+    /// <summary>Completed, or the job itself (with its error) in the failure message.</summary>
+    private static void AssertCompleted(JsonObject job) =>
+        Assert.True((string?)job["status"] == "completed", job.ToJsonString());
+
     [Fact]
     public async Task The_bootstrap_user_has_a_sandbox_channel()
     {
@@ -36,7 +40,7 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         var raw = await (await _server.Client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", SandboxedServer.FacePhoto(seed: 1))))).BodyAsync();
         Assert.Matches(new Regex("\"timestamp\":\"[0-9T:.-]+\\+00:00\""), raw); // written as the seed writes it, '+' unescaped
         var saved = (JsonNode.Parse(raw) as JsonObject)!;
-        Assert.Equal("completed", (string?)saved["status"]);
+        AssertCompleted(saved);
         Assert.Equal("idname me created", (string?)saved["content"]);
         Assert.Matches(new Regex(@"^\d{17,20}$"), (string?)saved["messageId"]);
         Assert.Matches(new Regex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$"), (string?)saved["timestamp"]);
@@ -44,7 +48,7 @@ public sealed class DiscordFlowTests : IAsyncLifetime
 
         var target = SandboxedServer.FacePhoto(160, seed: 3);
         var swapped = await PostAsync("swapid", ("idname", "me"), ("image", target));
-        Assert.Equal("completed", (string?)swapped["status"]);
+        AssertCompleted(swapped);
         Assert.Contains("[SaveID: 'me']", (string?)swapped["content"]);
         var attachment = swapped["attachments"]![0]!;
         var url = (string)attachment["url"]!;
@@ -91,7 +95,7 @@ public sealed class DiscordFlowTests : IAsyncLifetime
             seenSubmitted |= ((string?)current["content"])?.Contains("Job Submitted [jobid:") == true && (string?)current["status"] is "started" or "progress";
             await Task.Delay(50);
         } while ((string?)current["status"] is "created" or "started" or "progress" && DateTime.UtcNow < deadline);
-        Assert.Equal("completed", (string?)current["status"]);
+        AssertCompleted(current);
         Assert.True(seenSubmitted, "the job showed the bot's Job Submitted reply while it ran");
         Assert.Contains("Job Completed", (string?)current["content"]);
         Assert.NotNull(current["attachments"]![0]!["url"]);
@@ -125,14 +129,15 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         _server.Sandbox().Faults.RateLimitNext(2, TimeSpan.FromMilliseconds(300), "create-interaction");
         _server.Sandbox().Faults.FailNext(1, 502, "get-messages");
         var job = await PostAsync("listid");
-        Assert.Equal("completed", (string?)job["status"]);
+        AssertCompleted(job);
     }
 
     [Fact]
     public async Task A_missing_reply_fails_the_job_with_a_clear_error()
     {
-        _server.Sandbox().Faults.DropNextReplies();
-        var job = await PostAsync("listid");
+        await using var impatient = await SandboxedServer.StartAsync(("FaceSwap:Discord:ReplyTimeout", "00:00:03"));
+        impatient.Sandbox().Faults.DropNextReplies();
+        var job = await (await impatient.Client.PostAsync("listid", Forms.Multipart())).JsonAsync();
         Assert.Equal("failed", (string?)job["status"]);
         Assert.False(string.IsNullOrEmpty((string?)job["errorDetails"]));
     }
@@ -157,7 +162,7 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto()));
         var swapped = await PostAsync("swapid", ("idname", "me"), ("image", SandboxedServer.FacePhoto(128, seed: 6)));
         var job = await PostAsync("inswapper", ("targetMessageId", (string)swapped["messageId"]!));
-        Assert.Equal("completed", (string?)job["status"]);
+        AssertCompleted(job);
         Assert.Equal((string?)swapped["messageId"], (string?)job["targetMessageId"]);
         Assert.NotNull(job["attachments"]);
     }
@@ -166,7 +171,7 @@ public sealed class DiscordFlowTests : IAsyncLifetime
     public async Task Swap_runs_saveid_and_swapid_in_one_job()
     {
         var job = await PostAsync("swap", ("saveid_image", SandboxedServer.FacePhoto(seed: 1)), ("swapid_image", SandboxedServer.FacePhoto(128, seed: 2)));
-        Assert.Equal("completed", (string?)job["status"]);
+        AssertCompleted(job);
         Assert.Equal("faceswap-swap", (string?)job["verb"]);
         Assert.NotNull(job["attachments"]![0]!["url"]);
         Assert.Equal(SandboxedServer.FacePhoto(seed: 1).Length, (int?)job["saveid_image"]!["size"]);

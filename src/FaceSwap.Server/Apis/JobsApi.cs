@@ -60,18 +60,13 @@ public static class JobsApi
     /// </summary>
     private static async Task StreamJob(HttpContext http, IJobStore jobs, JobWaiters waiters, IOptions<ServerOptions> options, IOptions<JobsOptions> jobOptions)
     {
-        var jobId = http.Request.Query["jobid"].ToString();
-        IResult? refusal = string.IsNullOrWhiteSpace(jobId) ? ApiError.NoJobId() : null;
-        if (refusal is null)
+        var (job, refusal) = await JobOfQueryAsync(http, jobs);
+        if (job is null)
         {
-            var (job, error) = await FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
-            refusal = job is null ? error : null;
-        }
-        if (refusal is not null)
-        {
-            await refusal.ExecuteAsync(http);
+            await refusal!.ExecuteAsync(http);
             return;
         }
+        var jobId = job.Id;
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
@@ -105,10 +100,9 @@ public static class JobsApi
 
     private static async Task<IResult> CancelJob(HttpContext http, IJobStore jobs, JobNotifier notifier, JobDispatcher dispatcher, TimeProvider clock)
     {
-        var jobId = http.Request.Query["jobid"].ToString();
-        if (string.IsNullOrWhiteSpace(jobId)) return ApiError.NoJobId();
-        var (job, error) = await FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
+        var (job, error) = await JobOfQueryAsync(http, jobs);
         if (job is null) return error!;
+        var jobId = job.Id;
         var cancelled = await jobs.UpdateAsync(jobId, j => j with { Status = JobStatus.Cancelled, Updated = clock.GetUtcNow() }, http.RequestAborted);
         if (cancelled is null)
         {
@@ -118,6 +112,14 @@ public static class JobsApi
         notifier.Publish(cancelled);
         dispatcher.StopRun(jobId);
         return Results.Json(new { jobid = jobId, status = cancelled.Status.ToWire(), code = 200 });
+    }
+
+    /// <summary>The caller's job named by <c>?jobid=</c>, or the error to answer (400, 404 or 410).</summary>
+    public static async Task<(Job? Job, IResult? Error)> JobOfQueryAsync(HttpContext http, IJobStore jobs)
+    {
+        var jobId = http.Request.Query["jobid"].ToString();
+        if (string.IsNullOrWhiteSpace(jobId)) return (null, ApiError.NoJobId());
+        return await FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
     }
 
     /// <summary>Someone else's job is indistinguishable from a missing one: 404, never 403.</summary>

@@ -67,21 +67,17 @@ public static class WebhooksApi
 
     private static async Task<IResult> ListDeliveries(HttpContext http, IJobStore jobs, IDeliveryStore deliveries)
     {
-        var jobId = http.Request.Query["jobid"].ToString();
-        if (string.IsNullOrWhiteSpace(jobId)) return ApiError.NoJobId();
-        var (job, error) = await JobsApi.FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
+        var (job, error) = await JobsApi.JobOfQueryAsync(http, jobs);
         if (job is null) return error!;
-        var log = await deliveries.ListForJobAsync(jobId, http.RequestAborted);
+        var log = await deliveries.ListForJobAsync(job.Id, http.RequestAborted);
         return Results.Json(new JsonArray(log.Select(entry => (JsonNode)RenderDelivery(entry.Delivery, entry.Attempts)).ToArray()));
     }
 
     private static async Task<IResult> Redeliver(HttpContext http, IJobStore jobs, IDeliveryStore deliveries, WebhookDeliverer deliverer, TimeProvider clock)
     {
-        var jobId = http.Request.Query["jobid"].ToString();
-        if (string.IsNullOrWhiteSpace(jobId)) return ApiError.NoJobId();
-        var (job, error) = await JobsApi.FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
+        var (job, error) = await JobsApi.JobOfQueryAsync(http, jobs);
         if (job is null) return error!;
-        if (job.ReplyUrl is null) return ApiError.Result(400, $"Job {jobId} has no replyUrl", "Submit jobs with replyUrl, or set a default with POST /webhook.");
+        if (job.ReplyUrl is null) return ApiError.Result(400, $"Job {job.Id} has no replyUrl", "Submit jobs with replyUrl, or set a default with POST /webhook.");
         var now = clock.GetUtcNow();
         var delivery = new Delivery(DeliveryPolicy.NewDeliveryId(), job.Id, job.UserId, job.ReplyUrl, job.Status.ToWire(), job,
             DeliveryState.Pending, 0, now, now);

@@ -20,7 +20,7 @@ public static class SandboxedServer
             ["FaceSwap:Discord:SlowPollMin"] = "00:00:00.300",
             ["FaceSwap:Discord:SlowPollMax"] = "00:00:00.500",
             ["FaceSwap:Discord:InteractionPacing"] = "00:00:00",
-            ["FaceSwap:Discord:ReplyTimeout"] = "00:00:08",
+            ["FaceSwap:Discord:ReplyTimeout"] = "00:00:30",
             ["FaceSwap:Discord:ServerErrorBackoff"] = "00:00:00.100",
         };
         foreach (var (key, value) in extra) settings[key] = value;
