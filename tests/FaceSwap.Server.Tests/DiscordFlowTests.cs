@@ -59,6 +59,8 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         Assert.Equal((long?)attachment["size"], bytes.Length);
         using var result = Cv2.ImDecode(bytes, ImreadModes.Color);
         Assert.Equal(160, result.Width);
+        var thumbnail = await anonymous.GetByteArrayAsync((string)attachment["proxy_url"]! + "&width=80&height=80");
+        using (var small = Cv2.ImDecode(thumbnail, ImreadModes.Color)) Assert.Equal(new Size(80, 80), small.Size());
         using var original = Cv2.ImDecode(target, ImreadModes.Color);
         Assert.True(Cv2.Norm(result, original) > 0, "the result differs from the target");
     }

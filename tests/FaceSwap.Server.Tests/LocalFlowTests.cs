@@ -76,6 +76,15 @@ public sealed class LocalFlowTests
         Assert.Equal(original.Size(), decoded.Size());
         Assert.True(Cv2.Norm(decoded, original, NormTypes.L1) > 0, "the swap changed the image");
 
+        // A thumbnail through proxy_url keeps the aspect ratio and the label.
+        var thumbnail = await anonymous.GetByteArrayAsync((string)swapped["attachments"]![0]!["proxy_url"]! + "&width=320");
+        using (var small = Cv2.ImDecode(thumbnail, ImreadModes.Color))
+        {
+            Assert.Equal(320, small.Width);
+            Assert.InRange(small.Height, original.Height * 320 / original.Width - 1, original.Height * 320 / original.Width + 1);
+        }
+        Assert.True(IsLabelledSynthetic(thumbnail), "the thumbnail keeps the synthetic-media label");
+
         // inswapper on a local channel targets the earlier result by its messageId.
         var again = await PostAsync(server, "inswapper", ("targetMessageId", (string)swapped["messageId"]!));
         Assert.True((string?)again["status"] == "completed", again.ToJsonString());

@@ -167,6 +167,9 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Equal("/default", calls[0].Path);
         var bad = await _server.Client.PostAsJsonAsync("webhook", new { replyUrl = "ftp://example.com/x" });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        // As in the commercial family, the account-wide setting is also POST /account {replyUrl}.
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.Client.PostAsJsonAsync("account", new { replyUrl = _receiver.Url("/other") })).StatusCode);
+        Assert.Equal(_receiver.Url("/other"), (string?)(await (await _server.Client.GetAsync("webhook")).JsonAsync())["replyUrl"]);
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public static class WebhooksApi
     {
         api.MapGet("/webhook", GetSettings);
         api.MapPost("/webhook", SaveSettings);
+        // The commercial family sets the default replyUrl on the account itself: POST /account {"replyUrl": …}.
+        api.MapPost("/account", SaveSettings);
         api.MapPost("/webhook/rotate", RotateSecret);
         api.MapGet("/jobs/deliveries", ListDeliveries);
         api.MapPost("/jobs/redeliver", Redeliver);
