@@ -71,6 +71,9 @@ public interface IDeliveryStore
 
     Task RecordAttemptAsync(string deliveryId, DeliveryAttempt attempt, DeliveryOutcome outcome, CancellationToken cancellationToken);
 
+    /// <summary>Gives a claimed delivery back untried (the node is stopping): the next start sends it at once.</summary>
+    Task ReleaseAsync(string deliveryId, CancellationToken cancellationToken);
+
     /// <summary>A 410 from a receiver: every pending delivery of this user to that URL stops.</summary>
     Task<int> StopPendingToAsync(long userId, string url, CancellationToken cancellationToken);
 

@@ -6,6 +6,7 @@ using FaceSwap.Server.Auth;
 using FaceSwap.Server.Webhooks;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
+using Prometheus;
 
 namespace FaceSwap.Server.Hosting;
 
@@ -47,12 +48,18 @@ public static class ServerHost
         services.AddSingleton<WebhookDeliverer>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliverer>());
         await EngineHosting.AddEnginesAsync(builder);
+        services.AddOpenApi();
+        services.AddHostedService<JobMetrics>();
 
         var app = builder.Build();
         app.Services.GetService<Local.LocalBotImageRenderer>()?.Attach(app.Services.GetRequiredService<FaceSwap.Local.LocalFaceSwapper>());
         await app.Services.GetRequiredService<Bootstrap>().RunAsync(CancellationToken.None);
 
+        // Operator surface: liveness, Prometheus metrics, the OpenAPI document (/openapi/v1.json).
+        app.UseHttpMetrics();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+        app.MapMetrics("/metrics");
+        app.MapOpenApi();
         app.MapFilesApi();
         var api = app.MapGroup("/v1/faceswap").AddEndpointFilter<BearerTokenFilter>();
         api.MapAccountsApi();

@@ -67,7 +67,7 @@ public sealed class WebhookDeliverer(
                 foreach (var delivery in due)
                 {
                     await inFlight.WaitAsync(stoppingToken);
-                    _ = Task.Run(async () =>
+                    TrackInFlight(Task.Run(async () =>
                     {
                         try { await DeliverAsync(delivery, stoppingToken); }
                         finally
@@ -75,7 +75,7 @@ public sealed class WebhookDeliverer(
                             inFlight.Release();
                             Wake(); // its next attempt may be due before whatever the loop sleeps for
                         }
-                    }, stoppingToken);
+                    }, CancellationToken.None));
                 }
                 if (due.Count > 0) continue;
                 var next = await deliveries.NextDueAsync(stoppingToken);
@@ -129,7 +129,9 @@ public sealed class WebhookDeliverer(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            return; // the lease runs out and the next start retries it
+            // Stopping mid-attempt: hand the delivery back so the next start sends it without waiting out the lease.
+            await deliveries.ReleaseAsync(delivery.Id, CancellationToken.None);
+            return;
         }
         catch (Exception e)
         {
@@ -162,6 +164,21 @@ public sealed class WebhookDeliverer(
         if (serverOptions.Value.PublicBaseUrl is { } configured) return configured.TrimEnd('/');
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? ServerHost.DefaultUrl;
         return address.Replace("://0.0.0.0", "://localhost").Replace("://[::]", "://localhost").Replace("://+", "://localhost").TrimEnd('/');
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _inFlight = new();
+
+    private void TrackInFlight(Task delivery)
+    {
+        _inFlight.TryAdd(delivery, 0);
+        delivery.ContinueWith(done => _inFlight.TryRemove(done, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>Lets attempts under way finish recording (or hand their delivery back) before the host stops.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await Task.WhenAll(_inFlight.Keys).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ContinueWith(_ => { });
     }
 
     public override void Dispose()

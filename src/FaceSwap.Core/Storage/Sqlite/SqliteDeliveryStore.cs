@@ -57,6 +57,13 @@ public sealed class SqliteDeliveryStore(SqliteDatabase database) : IDeliveryStor
         transaction.Commit();
     }
 
+    public async Task ReleaseAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("UPDATE deliveries SET lease_owner = NULL, lease_until_ms = NULL WHERE id = @deliveryId AND state = 'pending'",
+            new { deliveryId });
+    }
+
     public async Task<int> StopPendingToAsync(long userId, string url, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
