@@ -156,6 +156,12 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         Assert.Contains("credit", ((string?)job["error"] + (string?)job["errorDetails"]).ToLowerInvariant());
         var account = await (await _server.Client.GetAsync($"account/{SandboxedServer.Channel}")).JsonAsync();
         Assert.Equal("credits_exhausted", (string?)account["health"]);
+
+        // Credits back (a new day): the next job goes through and the account is healthy again.
+        sandbox.State.Credits.SetUsed(userId, 0);
+        AssertCompleted(await PostAsync("swapid", ("idname", "me"), ("image", SandboxedServer.FacePhoto(seed: 6))));
+        var healed = await (await _server.Client.GetAsync($"account/{SandboxedServer.Channel}")).JsonAsync();
+        Assert.Equal("ok", (string?)healed["health"]);
     }
 
     [Fact]

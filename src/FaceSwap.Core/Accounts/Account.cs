@@ -35,5 +35,18 @@ public sealed record Account
     public Credits? Credits { get; init; }
     public AccountHealth Health { get; init; } = AccountHealth.Ok;
     public string? HealthDetail { get; init; }
+    /// <summary>When <see cref="Health"/> last changed (daily credits renew at 00:00 UTC).</summary>
+    public DateTimeOffset? HealthChanged { get; init; }
+
+    /// <summary>
+    /// Whether load balancing may pick this account now: its token works, it is not locked, and it has
+    /// credits left today (an account that ran out on an earlier UTC day has been renewed since).
+    /// </summary>
+    public bool IsAvailable(DateTimeOffset now) => Health switch
+    {
+        AccountHealth.Ok => Credits is not { } credits || credits.Used < credits.Total || credits.Timestamp.UtcDateTime.Date < now.UtcDateTime.Date,
+        AccountHealth.CreditsExhausted => HealthChanged is { } changed && changed.UtcDateTime.Date < now.UtcDateTime.Date,
+        _ => false,
+    };
     public DateTimeOffset Created { get; init; }
 }

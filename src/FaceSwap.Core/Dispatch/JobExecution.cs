@@ -58,6 +58,11 @@ internal sealed class JobExecution(
             // The job ended meanwhile (cancelled): its results have no owner, so they must not linger.
             foreach (var attachment in attachments) await blobs.DeleteAsync(attachment.BlobId, CancellationToken.None);
         }
+        else if (Account.Health != AccountHealth.Ok)
+        {
+            // A job just went through: whatever was wrong with the account (credits, a lock) is over.
+            await accounts.UpdateHealthAsync(Account.UserId, Account.Channel, AccountHealth.Ok, null, CancellationToken.None);
+        }
     }
 
     public Task FailAsync(string error, string? errorDetails, UpstreamMessage? message, bool moderated, CancellationToken cancellationToken) =>

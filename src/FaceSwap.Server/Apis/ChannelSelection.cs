@@ -25,7 +25,8 @@ public static class ChannelSelection
                 $"You have {all.Count} channels configured; name one of them.");
         }
         // Rule (b): spread the load over healthy channels with credits left that can run this verb.
-        var candidates = all.Where(a => a.Health == AccountHealth.Ok && HasCredits(a) && CanRun(a, spec.Verb)).ToList();
+        var now = DateTimeOffset.UtcNow;
+        var candidates = all.Where(a => a.IsAvailable(now) && CanRun(a, spec.Verb)).ToList();
         if (candidates.Count == 0)
         {
             throw new ApiException(400, "No configured channel can run this command now",
@@ -43,8 +44,6 @@ public static class ChannelSelection
         }
         return candidates[Random.Shared.Next(candidates.Count)];
     }
-
-    private static bool HasCredits(Account account) => account.Credits is not { } credits || credits.Used < credits.Total;
 
     private static bool CanRun(Account account, Verb verb) =>
         !(account.Engine == EngineNames.Local && verb is Verb.ChangeBg or Verb.Headshot);

@@ -6,7 +6,7 @@ namespace FaceSwap.Core.Storage.Sqlite;
 public sealed class SqliteAccountStore(SqliteDatabase database, DiscordTokenProtector protector) : IAccountStore
 {
     private sealed record Row(long user_id, string channel, string engine, string? server, string? discord_token_protected,
-        string? credits_json, string health, string? health_detail, string created);
+        string? credits_json, string health, string? health_detail, string created, string? health_changed);
 
     private Account ToAccount(Row row) => new()
     {
@@ -19,6 +19,7 @@ public sealed class SqliteAccountStore(SqliteDatabase database, DiscordTokenProt
         Health = Enum.Parse<AccountHealth>(row.health),
         HealthDetail = row.health_detail,
         Created = DateTimeOffset.Parse(row.created),
+        HealthChanged = row.health_changed is { } changed ? DateTimeOffset.Parse(changed) : null,
     };
 
     public async Task<IReadOnlyList<Account>> ListAsync(long userId, CancellationToken cancellationToken)
@@ -66,8 +67,8 @@ public sealed class SqliteAccountStore(SqliteDatabase database, DiscordTokenProt
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "UPDATE accounts SET health = @health, health_detail = @detail WHERE user_id = @userId AND channel = @channel",
-            new { userId, channel, health = health.ToString(), detail });
+            "UPDATE accounts SET health = @health, health_detail = @detail, health_changed = @now WHERE user_id = @userId AND channel = @channel",
+            new { userId, channel, health = health.ToString(), detail, now = DateTimeOffset.UtcNow.ToString("O") });
     }
 
     public async Task UpdateCreditsAsync(long userId, string channel, Credits credits, CancellationToken cancellationToken)

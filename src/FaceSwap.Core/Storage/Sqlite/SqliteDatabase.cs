@@ -145,5 +145,8 @@ internal static class SqliteSchema
                 PRIMARY KEY (user_id, key)
             );
             """),
+        (3, """
+            ALTER TABLE accounts ADD COLUMN health_changed TEXT NULL;
+            """),
     ];
 }
