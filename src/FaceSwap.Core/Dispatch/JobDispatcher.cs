@@ -29,7 +29,7 @@ public sealed class JobDispatcher(
     private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrentJobs);
 
     /// <summary>This process's identity as a lease owner; a restarted process is a new owner.</summary>
-    public string NodeId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
+    public string NodeId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     public DateTimeOffset LeaseUntil() => clock.GetUtcNow() + options.Value.LeaseDuration;
 
