@@ -19,14 +19,8 @@ public class ClassicalSwapTests
         using var before = target.Clone();
         using var mask = pipeline.SwapInto(target, [face], greedy: false, "target");
 
-        using var diff = new Mat();
-        Cv2.Absdiff(target, before, diff);
-        using var changedPixels = diff.CvtColor(ColorConversionCodes.BGR2GRAY);
-        using var notMask = new Mat();
-        Cv2.BitwiseNot(mask, notMask);
-        using var outside = new Mat();
-        Cv2.BitwiseAnd(changedPixels, notMask, outside);
-        Assert.Equal(0, Cv2.CountNonZero(outside));
+        using var changedPixels = ChangedPixels(target, before);
+        Assert.Equal(0, ChangedOutside(changedPixels, mask));
 
         // Inside: the mask covers the face (between the eyes and the mouth) and most of it changed.
         Assert.Equal(255, mask.At<byte>(120, 225));
@@ -48,14 +42,8 @@ public class ClassicalSwapTests
         using var target = astronaut.Resize(new Size(1536, 1536), 0, 0, InterpolationFlags.Cubic); // face ≈ 350 px > BlendSize
         using var before = target.Clone();
         using var mask = pipeline.SwapInto(target, [face], false, "target");
-        using var diff = new Mat();
-        Cv2.Absdiff(target, before, diff);
-        using var changed = diff.CvtColor(ColorConversionCodes.BGR2GRAY);
-        using var notMask = new Mat();
-        Cv2.BitwiseNot(mask, notMask);
-        using var outside = new Mat();
-        Cv2.BitwiseAnd(changed, notMask, outside);
-        Assert.Equal(0, Cv2.CountNonZero(outside));
+        using var changed = ChangedPixels(target, before);
+        Assert.Equal(0, ChangedOutside(changed, mask));
         Assert.Equal(255, mask.At<byte>(360, 675)); // the nose, scaled ×3
         Assert.True(Cv2.CountNonZero(mask) > 9 * 5000);
     }
@@ -146,5 +134,23 @@ public class ClassicalSwapTests
         Assert.NotEqual(a.AlignedFacePng, mixed.AlignedFacePng);
         var result = await swapper.SwapIntoAsync(Fixtures.Bytes(Fixtures.Astronaut), [mixed], false, "target", default);
         Assert.True(SyntheticMediaLabel.IsPresent(result.Content));
+    }
+
+    /// <summary>Where the swap changed the image: a grey map of per-pixel differences.</summary>
+    private static Mat ChangedPixels(Mat after, Mat before)
+    {
+        using var diff = new Mat();
+        Cv2.Absdiff(after, before, diff);
+        return diff.CvtColor(ColorConversionCodes.BGR2GRAY);
+    }
+
+    /// <summary>How many pixels changed outside the blend mask (the swap promises none).</summary>
+    private static int ChangedOutside(Mat changed, Mat mask)
+    {
+        using var notMask = new Mat();
+        Cv2.BitwiseNot(mask, notMask);
+        using var outside = new Mat();
+        Cv2.BitwiseAnd(changed, notMask, outside);
+        return Cv2.CountNonZero(outside);
     }
 }
