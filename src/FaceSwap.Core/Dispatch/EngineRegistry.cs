@@ -7,6 +7,4 @@ public sealed class EngineRegistry(IEnumerable<IEngine> engines)
     private readonly Dictionary<string, IEngine> _byName = engines.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
 
     public IEngine? Find(string name) => _byName.GetValueOrDefault(name);
-
-    public IReadOnlyCollection<string> Names => _byName.Keys;
 }

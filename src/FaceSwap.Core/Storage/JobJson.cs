@@ -21,6 +21,4 @@ public static class JobJson
 
     public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    public static readonly string[] ExecutingStatuses =
-        [JobStatus.Created.ToWire(), JobStatus.Started.ToWire(), JobStatus.Progress.ToWire()];
 }

@@ -139,10 +139,17 @@ public static partial class AccountsApi
         }
     }
 
-    private static string? Text(JsonObject? body, string name) =>
-        body?[name] is JsonValue value && value.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text)
-            ? text.Trim()
-            : body?[name] is JsonValue number && number.GetValueKind() == JsonValueKind.Number ? number.ToJsonString() : null;
+    /// <summary>A body field as text: strings trimmed, numbers (ids sent unquoted) as written; empty means absent.</summary>
+    private static string? Text(JsonObject? body, string name)
+    {
+        var text = body?[name] switch
+        {
+            JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>().Trim(),
+            JsonValue value when value.GetValueKind() == JsonValueKind.Number => value.ToJsonString(),
+            _ => null,
+        };
+        return string.IsNullOrEmpty(text) ? null : text;
+    }
 }
 
 /// <summary>What an engine wants to say about an account (the local engine: its tier and models).</summary>

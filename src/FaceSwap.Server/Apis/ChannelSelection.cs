@@ -34,12 +34,13 @@ public static class ChannelSelection
         }
         if (blocking)
         {
-            var executing = await jobs.ListExecutingAsync(userId, cancellationToken);
-            var idle = new List<Account>();
-            foreach (var candidate in candidates)
+            // Prefer channels without a blocking job; each executing job is read once, whatever the number of channels.
+            var busyChannels = new HashSet<string>();
+            foreach (var id in await jobs.ListExecutingAsync(userId, cancellationToken))
             {
-                if (!await IsBusyAsync(candidate, executing, jobs, cancellationToken)) idle.Add(candidate);
+                if ((await jobs.FindAsync(id, cancellationToken)).Job is { Blocking: true } job) busyChannels.Add(job.Channel);
             }
+            var idle = candidates.Where(a => !busyChannels.Contains(a.Channel)).ToList();
             if (idle.Count > 0) candidates = idle;
         }
         return candidates[Random.Shared.Next(candidates.Count)];
@@ -47,13 +48,4 @@ public static class ChannelSelection
 
     private static bool CanRun(Account account, Verb verb) =>
         !(account.Engine == EngineNames.Local && verb is Verb.ChangeBg or Verb.Headshot);
-
-    private static async Task<bool> IsBusyAsync(Account account, IReadOnlyList<string> executing, IJobStore jobs, CancellationToken cancellationToken)
-    {
-        foreach (var id in executing)
-        {
-            if ((await jobs.FindAsync(id, cancellationToken)).Job is { Blocking: true } job && job.Channel == account.Channel) return true;
-        }
-        return false;
-    }
 }
