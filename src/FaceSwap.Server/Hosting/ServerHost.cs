@@ -1,9 +1,12 @@
 using System.Text.Encodings.Web;
 using FaceSwap.Core;
 using FaceSwap.Core.Accounts;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Auth;
 using FaceSwap.Server.Webhooks;
+using FaceSwap.Server.Wire;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Prometheus;
@@ -41,6 +44,10 @@ public static class ServerHost
         // '+' in upstream timestamps stays '+' (the default encoder would write \u002B); bodies are JSON, not HTML.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         services.AddSingleton<BearerTokenFilter>();
+        services.AddSingleton<SqliteUserChanges>();
+        services.AddSingleton<TokenCache>();
+        services.AddSingleton<JobRetention>();
+        services.AddSingleton<FinishedJobCache>();
         services.AddSingleton<AccountCapabilities>();
         services.AddSingleton<Bootstrap>();
         services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));

@@ -148,5 +148,19 @@ internal static class SqliteSchema
         (3, """
             ALTER TABLE accounts ADD COLUMN health_changed TEXT NULL;
             """),
+        // Any change that can turn an accepted token away (revoke, expiry, delete) bumps one counter, in the
+        // same transaction, whoever writes it (the server or the users CLI): token caches compare it per request.
+        (4, """
+            CREATE TABLE user_changes (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+            INSERT INTO user_changes (id, version) VALUES (1, 0);
+            CREATE TRIGGER users_expires_changed AFTER UPDATE OF expires ON users
+                BEGIN UPDATE user_changes SET version = version + 1; END;
+            CREATE TRIGGER users_deleted AFTER DELETE ON users
+                BEGIN UPDATE user_changes SET version = version + 1; END;
+            CREATE TRIGGER api_tokens_changed AFTER UPDATE OF revoked, hash, user_id ON api_tokens
+                BEGIN UPDATE user_changes SET version = version + 1; END;
+            CREATE TRIGGER api_tokens_deleted AFTER DELETE ON api_tokens
+                BEGIN UPDATE user_changes SET version = version + 1; END;
+            """),
     ];
 }
