@@ -63,7 +63,11 @@ public sealed class StatusReadTests : IAsyncLifetime
         _engine.AutoComplete = false;
         var job = await (await _server.Client.PostAsync("headshot", Forms.Multipart(("prompt", "x")))).JsonAsync();
         var jobId = (string)job["jobid"]!;
-        var running = await _server.Client.GetAsync($"jobs/?jobid={jobId}");
+        // Once started, the gated job stands still until the test opens its gate.
+        HttpResponseMessage running;
+        var waited = Stopwatch.StartNew();
+        do running = await _server.Client.GetAsync($"jobs/?jobid={jobId}");
+        while (!(await running.BodyAsync()).Contains("\"status\":\"started\"") && waited.Elapsed < TimeSpan.FromSeconds(30));
         var runningTag = running.Headers.ETag!;
 
         var unchanged = await GetIfNoneMatchAsync(jobId, runningTag);
