@@ -88,7 +88,7 @@ public static class CommandsApi
         if (job.Insertion is { Inserted: false } refused) return BusyError.Result(account.Channel, refused.ExecutingJobs);
 
         inserted?.Invoke(job.Job.Id);
-        services.Dispatcher.Enqueue(job.Job);
+        services.Dispatcher.Wake();
         var shown = blocking
             ? await services.Waiters.WaitForTerminalAsync(job.Job.Id, services.JobOptions.Value.BlockingWait, http.RequestAborted)
             : await services.Jobs.FindAsync(job.Job.Id, http.RequestAborted);
@@ -149,8 +149,7 @@ public static class CommandsApi
             ReplyUrl = replyUrl,
             ReplyRef = input.Field("replyRef"),
         };
-        var insertion = await services.Jobs.InsertAsync(job, exclusiveOnChannel: blocking,
-            services.Dispatcher.NodeId, services.Dispatcher.LeaseUntil(), CancellationToken.None);
+        var insertion = await services.Jobs.InsertAsync(job, exclusiveOnChannel: blocking, CancellationToken.None);
         if (!insertion.Inserted)
         {
             // Refused: nothing of a rejected request stays behind.
