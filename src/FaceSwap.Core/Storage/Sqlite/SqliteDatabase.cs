@@ -148,5 +148,9 @@ internal static class SqliteSchema
         (3, """
             ALTER TABLE accounts ADD COLUMN health_changed TEXT NULL;
             """),
+        (4, """
+            ALTER TABLE users ADD COLUMN reply_events INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE api_tokens ADD COLUMN origin TEXT NULL;
+            """),
     ];
 }
