@@ -1,3 +1,4 @@
+using FaceSwap.Core.Intake;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Users;
 using FaceSwap.Server.Wire;
@@ -34,9 +35,9 @@ public sealed class BearerTokenFilter(IUserStore users, TimeProvider clock) : IE
         {
             return await next(context);
         }
-        catch (ApiException e)
+        catch (RefusedException e)
         {
-            return e.ToResult();
+            return e.Refusal.ToResult();
         }
     }
 }

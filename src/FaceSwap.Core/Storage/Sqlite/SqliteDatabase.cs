@@ -156,5 +156,9 @@ internal static class SqliteSchema
             UPDATE jobs SET data = json_remove(data, '$.status') WHERE data IS NOT NULL;
             CREATE INDEX jobs_lanes ON jobs (user_id, channel, created_ms) WHERE status IN ('created','started','progress');
             """),
+        (5, """
+            ALTER TABLE users ADD COLUMN reply_events INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE api_tokens ADD COLUMN origin TEXT NULL;
+            """),
     ];
 }
