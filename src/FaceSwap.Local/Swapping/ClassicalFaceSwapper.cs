@@ -59,7 +59,7 @@ public sealed class ClassicalFaceSwapper
         using var swapped = scale == 1f ? work.Clone() : work.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
         using var weight = scale == 1f ? alpha.Clone() : alpha.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
         using var rest = new Mat();
-        Cv2.Subtract(Scalar.All(1), weight, rest);
+        weight.ConvertTo(rest, MatType.CV_32F, -1, 1);
         using var composed = new Mat();
         Cv2.BlendLinear(swapped, targetRoi, weight, rest, composed);
         using var changed = new Mat();
@@ -180,7 +180,7 @@ public sealed class ClassicalFaceSwapper
     private static Mat Blend(Mat front, Mat back, Mat weight)
     {
         using var rest = new Mat();
-        Cv2.Subtract(Scalar.All(1), weight, rest);
+        weight.ConvertTo(rest, MatType.CV_32F, -1, 1);
         var result = new Mat();
         Cv2.BlendLinear(front, back, weight, rest, result);
         return result;
