@@ -1,3 +1,5 @@
+using FaceSwap.Core.Intake;
+using FaceSwap.Core.Storage;
 using FaceSwap.Core.Users;
 using FaceSwap.Server.Wire;
 
@@ -32,9 +34,9 @@ public sealed class BearerTokenFilter(TokenCache tokens, TimeProvider clock) : I
         {
             return await next(context);
         }
-        catch (ApiException e)
+        catch (RefusedException e)
         {
-            return e.ToResult();
+            return e.Refusal.ToResult();
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
 using FaceSwap.Core;
 using FaceSwap.Core.Accounts;
+using FaceSwap.Core.Intake;
+using FaceSwap.Core.Webhooks;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Server.Apis;
@@ -34,7 +36,7 @@ public static class ServerHost
         services.Configure<UploadOptions>(builder.Configuration.GetSection(UploadOptions.Section));
         services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
         var maxFileBytes = builder.Configuration.GetSection(UploadOptions.Section).Get<UploadOptions>()?.MaxFileBytes ?? new UploadOptions().MaxFileBytes;
-        services.Configure<FormOptions>(form => CommandInput.ConfigureLimits(form, maxFileBytes));
+        services.Configure<FormOptions>(form => CommandRequest.ConfigureLimits(form, maxFileBytes));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 3 * maxFileBytes + 2 * 1024 * 1024);
 
         services.AddDataProtection()
@@ -54,6 +56,8 @@ public static class ServerHost
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookDeliverer>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliverer>());
+        services.AddSingleton<IReplyUrlGuard, ReplyUrlGuard>();
+        services.AddCommandIntake();
         await EngineHosting.AddEnginesAsync(builder);
         services.AddOpenApi();
         services.AddHostedService<JobMetrics>();

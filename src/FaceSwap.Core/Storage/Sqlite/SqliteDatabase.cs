@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -7,22 +6,10 @@ namespace FaceSwap.Core.Storage.Sqlite;
 /// <summary>
 /// The embedded database: one SQLite file in WAL mode, schema migrated in code at start-up. Each store
 /// call opens a pooled connection, so callers on many threads never share one.
-/// <para>
-/// Durability is a group commit: connections commit with <c>synchronous=NORMAL</c> (the commit is written to
-/// the WAL, not yet synced), and a connection that wrote syncs the WAL when it is disposed, before the store
-/// call returns: one <c>fsync</c> covers every commit made before it started, however many requests committed
-/// meanwhile. A committed job thus survives a killed process and a lost machine alike (as with
-/// <c>synchronous=FULL</c>), and N concurrent submits cost about one sync instead of N. A connection is kept
-/// open for the database's life so the WAL file that is synced is the one SQLite writes.
-/// </para>
 /// </summary>
 public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
-    private readonly SqliteConnection _keeper;
-    private readonly WalSync _walSync;
-    /// <summary>Pooled physical connections already set up (pragmas are per connection and stay set).</summary>
-    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _setUp = new();
 
     public SqliteDatabase(string path)
     {
@@ -34,81 +21,15 @@ public sealed class SqliteDatabase
             DefaultTimeout = 30,
         }.ToString();
         Migrate();
-        _keeper = new SqliteConnection(_connectionString);
-        _keeper.Open();
-        _keeper.ExecuteScalar("SELECT count(*) FROM schema_migrations");
-        _walSync = new WalSync(_keeper.DataSource + "-wal");
     }
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new DurableConnection(_connectionString, _walSync);
+        var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        if (!_setUp.TryGetValue(connection.Handle!, out _))
-        {
-            await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-            _setUp.AddOrUpdate(connection.Handle!, connection.Handle!);
-        }
-        connection.Opened();
+        // synchronous=FULL: a committed job survives a killed process and a lost machine alike.
+        await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
         return connection;
-    }
-
-    /// <summary>A pooled connection that makes what it committed durable when it is disposed.</summary>
-    private sealed class DurableConnection(string connectionString, WalSync walSync) : SqliteConnection(connectionString)
-    {
-        private int _changesAtOpen;
-        private bool _synced;
-
-        public void Opened() => _changesAtOpen = SQLitePCL.raw.sqlite3_total_changes(Handle);
-
-        private bool Wrote() => State == System.Data.ConnectionState.Open && SQLitePCL.raw.sqlite3_total_changes(Handle) != _changesAtOpen;
-
-        public override async ValueTask DisposeAsync()
-        {
-            var wrote = !_synced && Wrote();
-            _synced = true;
-            base.Dispose();
-            if (wrote) await walSync.SyncAsync();
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            var wrote = disposing && !_synced && Wrote();
-            _synced = true;
-            base.Dispose(disposing);
-            if (wrote) walSync.SyncAsync().GetAwaiter().GetResult();
-        }
-    }
-
-    /// <summary>
-    /// Syncs the WAL for every commit made before the sync starts: callers take a ticket after committing;
-    /// one caller at a time syncs, up to the last ticket taken when it starts, and callers whose ticket a
-    /// finished sync covers return at once.
-    /// </summary>
-    private sealed class WalSync(string walPath)
-    {
-        private readonly SemaphoreSlim _gate = new(1, 1);
-        private FileStream? _wal;
-        private long _tickets;
-        private long _synced;
-
-        public async Task SyncAsync()
-        {
-            var ticket = Interlocked.Increment(ref _tickets);
-            await _gate.WaitAsync();
-            try
-            {
-                if (Volatile.Read(ref _synced) >= ticket) return;
-                var upTo = Volatile.Read(ref _tickets);
-                _wal ??= new FileStream(walPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-                _wal.Flush(flushToDisk: true);
-                Volatile.Write(ref _synced, upTo);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
     }
 
     private void Migrate()
@@ -227,9 +148,21 @@ internal static class SqliteSchema
         (3, """
             ALTER TABLE accounts ADD COLUMN health_changed TEXT NULL;
             """),
+        // Exactly-once claims: a job is inserted unclaimed and taken by one owner-checked claim, which
+        // counts its attempts; the status column is the only copy of the status (old documents lose theirs).
+        (4, """
+            ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3;
+            UPDATE jobs SET data = json_remove(data, '$.status') WHERE data IS NOT NULL;
+            CREATE INDEX jobs_lanes ON jobs (user_id, channel, created_ms) WHERE status IN ('created','started','progress');
+            """),
+        (5, """
+            ALTER TABLE users ADD COLUMN reply_events INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE api_tokens ADD COLUMN origin TEXT NULL;
+            """),
         // Any change that can turn an accepted token away (revoke, expiry, delete) bumps one counter, in the
         // same transaction, whoever writes it (the server or the users CLI): token caches compare it per request.
-        (4, """
+        (6, """
             CREATE TABLE user_changes (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
             INSERT INTO user_changes (id, version) VALUES (1, 0);
             CREATE TRIGGER users_expires_changed AFTER UPDATE OF expires ON users
