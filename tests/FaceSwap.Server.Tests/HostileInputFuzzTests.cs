@@ -203,7 +203,8 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
         "POST picsi", "POST changebg", "POST headshot", "GET account", "POST account", $"GET account/{Channel}", $"POST account/{Channel}",
         "POST account/1100000000000000007", "DELETE account/1100000000000000007", "POST account/studio", "GET webhook", "POST webhook",
         "POST webhook/rotate", "GET jobs", "GET jobs/", "GET jobs/?jobid=00000000000000000000000000000000", "GET jobs/cancel/?jobid=x",
-        "GET jobs/deliveries?jobid=%00", "POST jobs/redeliver?jobid=", "GET jobs/stream?jobid=nope",
+        "GET jobs/deliveries?jobid=%00", "POST jobs/redeliver?jobid=", "GET jobs/stream?jobid=nope", "GET files/nope/x.png",
+        "GET files/%2e%2e/%2e%2e%2fetc%2fpasswd",
     ];
 
     private static readonly string[] FieldNames =
@@ -274,8 +275,8 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
         Gen.Select(Gen.Byte.Array[0, 600], Gen.OneOf<string?>(null, "text/plain", "image/png", "application/octet-stream", "application/x-www-form-urlencoded", ";;;"),
             (bytes, type) => ("bytes", type, bytes)));
 
-    private static readonly Gen<(string, string)[]> Headers = Gen.Select(Gen.OneOf("Idempotency-Key", "Prefer", "X-Anything", "Accept"),
-        Gen.OneOf(Gen.OneOf("k1", "k2", "\"quoted\"", "wait=1", "wait=-5", "wait=999999999999", "", new string('k', 300)), Gen.String[0, 20].Select(s => new string(s.Where(c => c is >= ' ' and < '\u007f').ToArray()))),
+    private static readonly Gen<(string, string)[]> Headers = Gen.Select(Gen.OneOf("Idempotency-Key", "Prefer", "X-Anything", "Accept", "Authorization"),
+        Gen.OneOf(Gen.OneOf("k1", "k2", "\"quoted\"", "Bearer nope", "Bearer ", "wait=1", "wait=-5", "wait=999999999999", "", new string('k', 300)), Gen.String[0, 20].Select(s => new string(s.Where(c => c is >= ' ' and < '\u007f').ToArray()))),
         (n, v) => (n, v)).Array[0, 3];
 
     private static readonly Gen<Attack> Attacks = Gen.Select(Gen.OneOf(Routes), Bodies, Headers, (route, body, headers) =>
