@@ -418,7 +418,7 @@ public sealed class DiscordEngine(
             while (true)
             {
                 var deadline = resultDeadline ?? (wait.AwaitingFirstReply ? firstDeadline : answerDeadline);
-                var message = await wait.NextAsync(deadline - Time.GetUtcNow(), Time, ct);
+                var message = await wait.NextAsync(deadline, Time, ct);
                 if (message is null)
                 {
                     if (!wait.Polled.IsCompleted)

@@ -27,7 +27,7 @@ public class DeadlineAndPollingTests(SandboxFixture fixture) : IClassFixture<San
         var job = engine.Job(Verb.ListId);
 
         var run = engine.RunAsync(job, TimeSpan.FromMinutes(2));
-        await Eventually.TrueAsync(() => engine.Count("POST", "/interactions", 204) == 1);
+        await Eventually.TrueAsync(() => engine.Count("POST", "/interactions", 204) == 1 && engine.Pollers.For(engine.Account.ChannelId).IsRunning);
 
         clock.Advance(TimeSpan.FromSeconds(29));
         await Eventually.TrueAsync(() => engine.Count("GET", "/messages?after=") == 1);

@@ -203,7 +203,7 @@ public class ReplyMatcherTests
     private static List<DiscordMessage> DrainMessages(ReplyWait wait)
     {
         var messages = new List<DiscordMessage>();
-        while (wait.NextAsync(TimeSpan.Zero, TimeProvider.System, CancellationToken.None).GetAwaiter().GetResult() is { } m)
+        while (wait.NextAsync(DateTimeOffset.MinValue, TimeProvider.System, CancellationToken.None).GetAwaiter().GetResult() is { } m)
         {
             messages.Add(m);
         }

@@ -75,9 +75,10 @@ public sealed class ChannelPoller
             if (loop is null)
             {
                 // The loop must not carry the first job's ambient request tally into every later poll.
+                var startedAt = time.GetUtcNow();
                 using (ExecutionContext.SuppressFlow())
                 {
-                    loop = Task.Run(RunAsync);
+                    loop = Task.Run(() => RunAsync(startedAt));
                 }
             }
             wake.TrySetResult();
@@ -106,9 +107,9 @@ public sealed class ChannelPoller
         }
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(DateTimeOffset startedAt)
     {
-        var lastPoll = time.GetUtcNow();
+        var lastPoll = startedAt; // the first read comes one interval after the first wait was added
         TimeSpan? slowInterval = null;
         while (true)
         {
@@ -148,7 +149,12 @@ public sealed class ChannelPoller
                 // Sleep in short steps and then look again: a client may start waiting on a slow job,
                 // and a new or finished wait wakes us at once to re-decide the interval.
                 var step = due < settings.FastPollInterval ? due : settings.FastPollInterval;
-                await Task.WhenAny(Task.Delay(step, time), wakeTask);
+                var sleep = Task.Delay(step, time);
+                // The delay counts from when it was made: if the clock moved on since "due" was read, look again.
+                if (lastPoll + interval - time.GetUtcNow() > TimeSpan.Zero)
+                {
+                    await Task.WhenAny(sleep, wakeTask);
+                }
                 continue;
             }
 

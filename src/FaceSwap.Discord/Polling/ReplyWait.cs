@@ -88,18 +88,23 @@ public sealed class ReplyWait
 
     internal void Fault(Exception error) => inbox.Writer.TryComplete(error);
 
-    /// <summary>The next matched message, or null when none arrived within <paramref name="timeout"/>.</summary>
-    public async Task<DiscordMessage?> NextAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct)
+    /// <summary>The next matched message, or null when none arrived by <paramref name="deadline"/>.</summary>
+    public async Task<DiscordMessage?> NextAsync(DateTimeOffset deadline, TimeProvider time, CancellationToken ct)
     {
         if (inbox.Reader.TryRead(out var ready))
         {
             return ready;
         }
-        if (timeout <= TimeSpan.Zero)
+        var left = deadline - time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
         {
             return null;
         }
-        using var timer = new CancellationTokenSource(timeout, time);
+        using var timer = new CancellationTokenSource(left, time);
+        if (time.GetUtcNow() >= deadline)
+        {
+            return inbox.Reader.TryRead(out ready) ? ready : null; // the clock moved while the timer was made
+        }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         try
         {
