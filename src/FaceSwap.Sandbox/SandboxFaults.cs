@@ -1,26 +1,15 @@
+using FaceSwap.Sandbox.Bot;
+
 namespace FaceSwap.Sandbox;
 
-/// <summary>What the bot does with one interaction when a fault is armed.</summary>
-public enum BotFault
-{
-    None,
-    /// <summary>The bot never answers: no message appears.</summary>
-    MissingReply,
-    /// <summary>The bot answers with the moderation text instead of a result.</summary>
-    Moderated,
-    /// <summary>The bot answers "The application did not respond", as an overloaded bot does.</summary>
-    DidNotRespond,
-}
-
-/// <summary>An armed HTTP fault: the next requests to a route (or any route) answer 429 or 5xx.</summary>
+/// <summary>An armed HTTP fault: the next requests to a route (or any route) answer 429, 5xx, or a health answer.</summary>
 public sealed record HttpFault(string Kind, int Remaining, string? Route, int StatusCode, TimeSpan RetryAfter, bool Global);
 
 public sealed record FaultSnapshot(
     IReadOnlyList<HttpFault> HttpFaults,
     TimeSpan BotReplyDelay,
-    int MissingReplies,
+    IReadOnlyList<ReplyPattern> ForcedPatterns,
     int ModeratedReplies,
-    int DidNotRespondReplies,
     IReadOnlyList<string> InvalidTokens);
 
 /// <summary>
@@ -32,8 +21,9 @@ public sealed class SandboxFaults
     private readonly Lock _gate = new();
     private readonly List<HttpFault> _httpFaults = [];
     private readonly HashSet<string> _invalidTokens = [];
+    private readonly Queue<ReplyPattern> _forcedPatterns = new();
     private TimeSpan _botReplyDelay;
-    private int _missingReplies, _moderatedReplies, _didNotRespondReplies;
+    private int _moderatedReplies;
 
     /// <summary>The next <paramref name="count"/> requests to <paramref name="route"/> (null: any route) answer 429.</summary>
     public void RateLimitNext(int count, TimeSpan retryAfter, string? route = null, bool global = false) =>
@@ -53,9 +43,18 @@ public sealed class SandboxFaults
         set { lock (_gate) _botReplyDelay = value < TimeSpan.Zero ? TimeSpan.Zero : value; }
     }
 
-    public void DropNextReplies(int count = 1) { lock (_gate) _missingReplies += Positive(count); }
+    /// <summary>The next <paramref name="count"/> interactions are answered in <paramref name="pattern"/>, whatever the plan draws.</summary>
+    public void PlayNext(ReplyPattern pattern, int count = 1)
+    {
+        Positive(count);
+        lock (_gate) for (int i = 0; i < count; i++) _forcedPatterns.Enqueue(pattern);
+    }
+
+    /// <summary>The bot does not respond to the next <paramref name="count"/> interactions (<see cref="ReplyPattern.NoResponse"/>).</summary>
+    public void DropNextReplies(int count = 1) => PlayNext(ReplyPattern.NoResponse, count);
+
+    /// <summary>The bot answers the next <paramref name="count"/> commands with the moderation text instead of running them.</summary>
     public void ModerateNext(int count = 1) { lock (_gate) _moderatedReplies += Positive(count); }
-    public void DoNotRespondNext(int count = 1) { lock (_gate) _didNotRespondReplies += Positive(count); }
 
     /// <summary>Every request with this token answers 401 until <see cref="RestoreToken"/>, as after a password change.</summary>
     public void InvalidateToken(string token) { lock (_gate) _invalidTokens.Add(token); }
@@ -67,15 +66,16 @@ public sealed class SandboxFaults
         {
             _httpFaults.Clear();
             _invalidTokens.Clear();
+            _forcedPatterns.Clear();
             _botReplyDelay = TimeSpan.Zero;
-            _missingReplies = _moderatedReplies = _didNotRespondReplies = 0;
+            _moderatedReplies = 0;
         }
     }
 
     public FaultSnapshot Snapshot()
     {
         lock (_gate)
-            return new([.. _httpFaults], _botReplyDelay, _missingReplies, _moderatedReplies, _didNotRespondReplies, [.. _invalidTokens]);
+            return new([.. _httpFaults], _botReplyDelay, [.. _forcedPatterns], _moderatedReplies, [.. _invalidTokens]);
     }
 
     internal bool IsTokenInvalid(string token)
@@ -97,15 +97,18 @@ public sealed class SandboxFaults
         }
     }
 
-    /// <summary>Decides the fate of one interaction; a missing reply wins over moderation, which wins over a timeout.</summary>
-    internal BotFault TakeBotFault()
+    internal ReplyPattern? TakeForcedPattern()
+    {
+        lock (_gate) return _forcedPatterns.TryDequeue(out var pattern) ? pattern : null;
+    }
+
+    internal bool TakeModeration()
     {
         lock (_gate)
         {
-            if (_missingReplies > 0) { _missingReplies--; return BotFault.MissingReply; }
-            if (_moderatedReplies > 0) { _moderatedReplies--; return BotFault.Moderated; }
-            if (_didNotRespondReplies > 0) { _didNotRespondReplies--; return BotFault.DidNotRespond; }
-            return BotFault.None;
+            if (_moderatedReplies == 0) return false;
+            _moderatedReplies--;
+            return true;
         }
     }
 

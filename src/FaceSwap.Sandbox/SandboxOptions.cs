@@ -1,3 +1,4 @@
+using FaceSwap.Sandbox.Bot;
 using FaceSwap.Sandbox.Discord;
 using FaceSwap.Sandbox.Rendering;
 
@@ -20,12 +21,8 @@ public sealed class SandboxOptions
     /// <summary>How long after the "Job Submitted" reply the result of headshot, changebg or an animated picsi appears.</summary>
     public TimeSpan AsyncResultDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// Answer like a bot that defers: at once a type 20/23 message with the LOADING flag (128) and no content, which
-    /// the bot later edits into its reply (same id, <c>edited_timestamp</c> set). Off: the reply is a new message
-    /// when it is ready. A client that only pages with <c>after=</c> never sees such an edit.
-    /// </summary>
-    public bool DeferReplies { get; set; }
+    /// <summary>The seeded random plan: each interaction's reply pattern, async result style, and other users' traffic.</summary>
+    public ReplyPlanOptions Replies { get; set; } = new();
 
     /// <summary>Makes result images; null: <see cref="OpenCvBotImageRenderer"/>.</summary>
     public IBotImageRenderer? Renderer { get; set; }
@@ -41,6 +38,7 @@ public sealed class SandboxOptions
         [SandboxRoutes.CreateAttachments] = new(10, TimeSpan.FromSeconds(5)),
         [SandboxRoutes.CreateInteraction] = new(5, TimeSpan.FromSeconds(5)),
         [SandboxRoutes.GetMessages] = new(30, TimeSpan.FromSeconds(5)),
+        [SandboxRoutes.GetMessage] = new(30, TimeSpan.FromSeconds(5)),
         [SandboxRoutes.CreateMessage] = new(5, TimeSpan.FromSeconds(5)),
     };
 

@@ -41,11 +41,16 @@ public sealed class SandboxServer : IAsyncDisposable
     public SandboxState State { get; }
     public SandboxFaults Faults { get; }
 
+    /// <summary>The reply plan's seed (the configured one, or the one picked at start): a run can be replayed with it.</summary>
+    public int ReplySeed => State.Plan.Seed;
+
     public static async Task<SandboxServer> StartAsync(SandboxOptions options, CancellationToken ct = default)
     {
-        var state = new SandboxState(options);
+        var plan = new ReplyPlan(options.Replies, options.Replies.Seed ?? Random.Shared.Next());
+        var state = new SandboxState(options, plan);
         var faults = new SandboxFaults();
-        var bot = new EmulatedBot(state, faults, options, options.Renderer ?? new OpenCvBotImageRenderer());
+        var commands = new InsightFaceSwapCommands(state, options.Renderer ?? new OpenCvBotImageRenderer());
+        var bot = new EmulatedBot(state, faults, options, commands, new OtherTraffic(state, options));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(SandboxServer).Assembly.GetName().Name });
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -35,6 +35,22 @@ public sealed class SandboxChannel
     public string GuildId { get; }
     public ChannelHistory History { get; }
     public SavedFaceIds SavedIds { get; } = new();
+
+    /// <summary>
+    /// Ephemeral messages sent in this channel, for tests to inspect. Discord never serves them in channel history,
+    /// to anyone (developers/resources/message.mdx, flag EPHEMERAL: "only visible to the user who invoked the Interaction").
+    /// </summary>
+    public IReadOnlyList<ChannelMessage> EphemeralMessages
+    {
+        get { lock (_ephemeral) return _ephemeral.ToArray(); }
+    }
+
+    private readonly List<ChannelMessage> _ephemeral = [];
+
+    internal void AddEphemeral(ChannelMessage message)
+    {
+        lock (_ephemeral) _ephemeral.Add(message);
+    }
 }
 
 /// <summary>A file to post in a channel as a user (a target for INSwapper, for instance).</summary>
@@ -49,16 +65,27 @@ public sealed class SandboxState
     private readonly Lock _registration = new();
     private readonly SandboxOptions _options;
 
-    internal SandboxState(SandboxOptions options)
+    internal SandboxState(SandboxOptions options, ReplyPlan plan)
     {
         _options = options;
+        Plan = plan;
+        Clock = options.Clock;
         Ids = new SnowflakeGenerator(options.Clock);
         Commands = new BotCommandIndex(Ids, options.BotApplicationId);
         Credits = new DailyCredits(options.Clock, options.DailyCredits);
         Uploads = new UploadStore(options.Clock, TimeSpan.FromHours(1), capacity: 512);
         Cdn = new CdnLinks(options.Clock, options.AttachmentLinkLifetime);
         BotUser = new MessageAuthor(options.BotApplicationId, "InsightFaceSwap", "InsightFaceSwap", IsBot: true);
+        Bystanders = new[] { "ava", "ben", "chloe" }.Select(name => new MessageAuthor(Ids.Next().ToString(), name, name, IsBot: false)).ToArray();
     }
+
+    public TimeProvider Clock { get; }
+
+    /// <summary>The seeded plan that picks each interaction's reply pattern and the channel's other traffic.</summary>
+    public ReplyPlan Plan { get; }
+
+    /// <summary>Other users who chat and run commands in every channel (<see cref="ReplyPlanOptions.OtherTraffic"/>).</summary>
+    public IReadOnlyList<MessageAuthor> Bystanders { get; }
 
     public SnowflakeGenerator Ids { get; }
     public BotCommandIndex Commands { get; }
@@ -121,7 +148,17 @@ public sealed class SandboxState
         return added;
     }
 
-    /// <summary>Edits a message's content and files (a deferred reply being filled in); null when it is gone.</summary>
+    /// <summary>An ephemeral message: kept aside for tests, never in history.</summary>
+    internal ChannelMessage PostEphemeral(SandboxChannel channel, MessageAuthor author, string content, Func<ChannelMessage, ChannelMessage> decorate)
+    {
+        var id = Ids.Next();
+        var message = decorate(new ChannelMessage(id, MessageTypes.Default, channel.Id, channel.GuildId, author, content,
+            SnowflakeGenerator.TimestampOf(id), [])) with { Flags = MessageFlags.Ephemeral };
+        channel.AddEphemeral(message);
+        return message;
+    }
+
+    /// <summary>Edits a message's content and files in place (same id, <c>edited_timestamp</c> set); null when it is gone.</summary>
     internal ChannelMessage? Edit(SandboxChannel channel, ulong messageId, string content, IReadOnlyList<SandboxFile> files,
         Func<ChannelMessage, ChannelMessage>? decorate = null)
     {
