@@ -2,8 +2,42 @@ using FaceSwap.Sandbox.Bot;
 
 namespace FaceSwap.Sandbox;
 
-/// <summary>An armed HTTP fault: the next requests to a route (or any route) answer 429, 5xx, or a health answer.</summary>
-public sealed record HttpFault(string Kind, int Remaining, string? Route, int StatusCode, TimeSpan RetryAfter, bool Global);
+/// <summary>
+/// How Discord refuses an account it no longer trusts (developers/topics/opcodes-and-status-codes.mdx: HTTP 401 and
+/// 403, JSON codes 40002, 50001, 50013), or a captcha challenge (400 with <c>captcha_key</c>; not in Discord's docs,
+/// shape as users report it: github.com/avengy/hcaptcha-bypass-discord issue 8, Trollicus/effective-invention issue 6).
+/// </summary>
+public enum AccountRefusal
+{
+    /// <summary>401 <c>{"message":"401: Unauthorized","code":0}</c>: the token is no longer valid.</summary>
+    Unauthorized,
+    /// <summary>403 code 40002: "You need to verify your account in order to perform this action".</summary>
+    VerificationRequired,
+    /// <summary>403 code 50001: Missing Access.</summary>
+    MissingAccess,
+    /// <summary>403 code 50013: Missing Permissions.</summary>
+    MissingPermissions,
+    /// <summary>400 <c>{"captcha_key":["captcha-required"],"captcha_sitekey":…,"captcha_service":"hcaptcha",…}</c>.</summary>
+    Captcha,
+}
+
+/// <summary>The snake_case names the control API uses for <see cref="AccountRefusal"/>.</summary>
+public static class AccountRefusals
+{
+    public static readonly IReadOnlyList<string> Names = Enum.GetValues<AccountRefusal>().Select(NameOf).ToArray();
+
+    public static string NameOf(AccountRefusal refusal) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(refusal.ToString());
+
+    public static AccountRefusal? Parse(string? name) =>
+        Enum.GetValues<AccountRefusal>().Cast<AccountRefusal?>().FirstOrDefault(r => NameOf(r!.Value) == name);
+}
+
+/// <summary>
+/// An armed HTTP fault: the next requests to a route (or any route), with a token (or any token), answer 429, 5xx,
+/// or an account refusal.
+/// </summary>
+public sealed record HttpFault(string Kind, int Remaining, string? Route, int StatusCode, TimeSpan RetryAfter, bool Global,
+    AccountRefusal? Refusal = null, string? Token = null);
 
 public sealed record FaultSnapshot(
     IReadOnlyList<HttpFault> HttpFaults,
@@ -34,6 +68,16 @@ public sealed class SandboxFaults
     {
         if (statusCode is < 500 or > 599) throw new ArgumentOutOfRangeException(nameof(statusCode), "a server error is 5xx");
         Arm(new HttpFault("server_error", count, route, statusCode, TimeSpan.Zero, false));
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> requests to <paramref name="route"/> (null: any route) made with
+    /// <paramref name="token"/> (null: any token) are refused as <paramref name="refusal"/> and not processed.
+    /// </summary>
+    public void RefuseNext(AccountRefusal refusal, int count = 1, string? route = null, string? token = null)
+    {
+        int status = refusal switch { AccountRefusal.Unauthorized => 401, AccountRefusal.Captcha => 400, _ => 403 };
+        Arm(new HttpFault("refuse", count, route, status, TimeSpan.Zero, false, refusal, token));
     }
 
     /// <summary>Added before every bot reply (and before async results), on top of the configured reply delay.</summary>
@@ -84,11 +128,11 @@ public sealed class SandboxFaults
     }
 
     /// <summary>Fires the first armed HTTP fault that matches the route, counting it down.</summary>
-    internal HttpFault? TakeHttpFault(string route)
+    internal HttpFault? TakeHttpFault(string route, string token)
     {
         lock (_gate)
         {
-            int index = _httpFaults.FindIndex(f => f.Route is null || f.Route == route);
+            int index = _httpFaults.FindIndex(f => (f.Route is null || f.Route == route) && (f.Token is null || f.Token == token));
             if (index < 0) return null;
             var fault = _httpFaults[index];
             if (fault.Remaining <= 1) _httpFaults.RemoveAt(index);

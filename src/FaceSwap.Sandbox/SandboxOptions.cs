@@ -51,6 +51,12 @@ public sealed class SandboxOptions
     /// <summary>Largest file an upload may declare (Discord's default limit for a free account).</summary>
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>
+    /// The most pixels an image may have for the bot to decode it (the local engine's <c>FaceSwap:Local:MaxPixels</c>
+    /// default). Checked on the header before decoding; a larger image is refused with a text.
+    /// </summary>
+    public long MaxPixels { get; set; } = OpenCvBotImageRenderer.DefaultMaxPixels;
+
     /// <summary>How long attachment links stay valid, like Discord's expiring CDN links.</summary>
     public TimeSpan AttachmentLinkLifetime { get; set; } = TimeSpan.FromHours(24);
 }

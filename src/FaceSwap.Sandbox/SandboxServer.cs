@@ -49,7 +49,7 @@ public sealed class SandboxServer : IAsyncDisposable
         var plan = new ReplyPlan(options.Replies, options.Replies.Seed ?? Random.Shared.Next());
         var state = new SandboxState(options, plan);
         var faults = new SandboxFaults();
-        var commands = new InsightFaceSwapCommands(state, options.Renderer ?? new OpenCvBotImageRenderer());
+        var commands = new InsightFaceSwapCommands(state, options.Renderer ?? new OpenCvBotImageRenderer(options.MaxPixels), options.MaxPixels);
         var bot = new EmulatedBot(state, faults, options, commands, new OtherTraffic(state, options));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(SandboxServer).Assembly.GetName().Name });

@@ -24,6 +24,9 @@ public static class BotTexts
     public const string NoFace = "No face detected in the image. Please use a clear, front-view photo of a face.";
     public const string NotAnImage = "The attachment is not an image.";
 
+    public static string ImageTooLarge(long maxPixels) =>
+        $"The image is too large: at most {maxPixels:N0} pixels, please send a smaller one.";
+
     public static string DefaultsSet(string names) => $"Current default ID(s) set to `{names}`";
     public static string PreferSet(string option) => $"Prefer option set to `{option}`";
     public const string IdsAndOptionsTogether = "ID names and prefer options cannot be set in the same command.";

@@ -17,10 +17,20 @@ public sealed record AsyncJob(string Kind, string JobId, string? Prompt, byte[]?
 /// The InsightFaceSwap bot's commands: what each answers and what it changes (saved ids, credits). How the answer
 /// reaches the channel is <see cref="EmulatedBot"/>'s part.
 /// </summary>
-public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRenderer renderer)
+public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRenderer renderer, long maxPixels)
 {
     private readonly SandboxState _state = state;
     private readonly IBotImageRenderer _renderer = renderer;
+
+    /// <summary>
+    /// The bot's first look at an image: too many pixels (read from the header, never decoded) or no face. Null when
+    /// the image can go on.
+    /// </summary>
+    private async Task<BotAnswer?> RefuseImageAsync(byte[] image, CancellationToken ct)
+    {
+        if (MediaSniffer.IsOverPixelLimit(image, maxPixels)) return Text(BotTexts.ImageTooLarge(maxPixels));
+        return await _renderer.HasFaceAsync(image, ct) ? null : Text(BotTexts.NoFace);
+    }
 
     public Task<BotAnswer> AnswerAsync(AcceptedInteraction interaction, CancellationToken ct) => interaction.Command.Name switch
     {
@@ -44,7 +54,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
         if (!SavedFaceIds.IsValidName(name)) return Text(BotTexts.InvalidIdName(name));
         var ids = interaction.Channel.SavedIds;
         if (ids.Face(name) is null && ids.Names.Count >= SavedFaceIds.MaxIds) return Text(BotTexts.IdLimitReached);
-        if (!await _renderer.HasFaceAsync(image.Bytes, ct)) return Text(BotTexts.NoFace);
+        if (await RefuseImageAsync(image.Bytes, ct) is { } refusedImage) return refusedImage;
         if (Charge(interaction, CreditPrices.SaveId) is { } refusal) return refusal;
         return ids.Save(name, image.Bytes) switch
         {
@@ -113,7 +123,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
     {
         var ids = interaction.Channel.SavedIds;
         if (ids.Unknown(slots) is [var missing, ..]) return Text(BotTexts.IdNotFound(missing));
-        if (!await _renderer.HasFaceAsync(target, ct)) return Text(BotTexts.NoFace);
+        if (await RefuseImageAsync(target, ct) is { } refusedTarget) return refusedTarget;
         if (Charge(interaction, cost) is { } refusal) return refusal;
         var result = await _renderer.RenderSwapAsync(ids.FirstFace(slots), target, ct);
         var (left, total) = Credits(interaction);
@@ -125,7 +135,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
         var source = interaction.Files["source"];
         var target = interaction.Files["target"];
         string type = MediaSniffer.Describe(target.Bytes, target.Filename).ContentType;
-        if (!await _renderer.HasFaceAsync(source.Bytes, ct)) return Text(BotTexts.NoFace);
+        if (await RefuseImageAsync(source.Bytes, ct) is { } refusedSource) return refusedSource;
 
         if (MediaSniffer.IsAnimated(type))
         {
@@ -136,7 +146,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
             return Submitted(interaction, kind, CreditPrices.PicsiAnimated, prompt: null, subject: null, file);
         }
 
-        if (!await _renderer.HasFaceAsync(target.Bytes, ct)) return Text(BotTexts.NoFace);
+        if (await RefuseImageAsync(target.Bytes, ct) is { } refusedStill) return refusedStill;
         if (Charge(interaction, CreditPrices.PicsiImage) is { } refusedImage) return refusedImage;
         var result = await _renderer.RenderSwapAsync(source.Bytes, target.Bytes, ct);
         var (left, total) = Credits(interaction);
@@ -147,7 +157,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
     {
         var image = interaction.Files["image"];
         string prompt = interaction.Strings["a_background_photo_of"];
-        if (!await _renderer.HasFaceAsync(image.Bytes, ct)) return Text(BotTexts.NoFace);
+        if (await RefuseImageAsync(image.Bytes, ct) is { } refusedImage) return refusedImage;
         if (Charge(interaction, CreditPrices.ChangeBg) is { } refusal) return refusal;
         return Submitted(interaction, "ChangeBG", CreditPrices.ChangeBg, prompt, image.Bytes, finished: null);
     }

@@ -21,7 +21,8 @@ public static class SandboxControlApi
         int Status = 503,
         double Delay = 0,
         string? Token = null,
-        string? Pattern = null);
+        string? Pattern = null,
+        string? Refusal = null);
 
     public sealed record AccountRequest(string Token, string GuildId, string ChannelId, string? Username = null);
 
@@ -59,11 +60,15 @@ public static class SandboxControlApi
                 case "reply_delay": faults.BotReplyDelay = TimeSpan.FromSeconds(request.Delay); break;
                 case "reply_pattern" when ReplyPatterns.Parse(request.Pattern) is { } pattern: faults.PlayNext(pattern, request.Count); break;
                 case "moderated": faults.ModerateNext(request.Count); break;
+                case "refuse" when AccountRefusals.Parse(request.Refusal) is { } refusal:
+                    faults.RefuseNext(refusal, request.Count, request.Route, request.Token);
+                    break;
                 case "invalid_token" when request.Token is not null: faults.InvalidateToken(request.Token); break;
                 case "valid_token" when request.Token is not null: faults.RestoreToken(request.Token); break;
                 default:
                     return Problem("kind must be one of rate_limit, server_error, reply_delay, reply_pattern (needs pattern: " +
-                                   string.Join(", ", ReplyPatterns.Names) + "), moderated, invalid_token, valid_token (the last two need token)");
+                                   string.Join(", ", ReplyPatterns.Names) + "), moderated, refuse (needs refusal: " + string.Join(", ", AccountRefusals.Names) +
+                                   "), invalid_token, valid_token (the last two need token)");
             }
         }
         catch (ArgumentException error) { return Problem(error.Message); }
@@ -86,6 +91,7 @@ public static class SandboxControlApi
         {
             kind = f.Kind, remaining = f.Remaining, route = f.Route, status = f.StatusCode,
             retry_after = f.RetryAfter.TotalSeconds, global = f.Global,
+            refusal = f.Refusal is { } r ? AccountRefusals.NameOf(r) : null, for_token = f.Token is not null,
         }),
         reply_delay = snapshot.BotReplyDelay.TotalSeconds,
         reply_patterns = snapshot.ForcedPatterns.Select(ReplyPatterns.NameOf),
