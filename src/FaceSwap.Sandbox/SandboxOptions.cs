@@ -24,6 +24,13 @@ public sealed class SandboxOptions
     /// <summary>The seeded random plan: each interaction's reply pattern, async result style, and other users' traffic.</summary>
     public ReplyPlanOptions Replies { get; set; } = new();
 
+    /// <summary>
+    /// Folder where the sandbox keeps its state (<c>state.json</c> and <c>blobs/</c>): accounts, channels and their
+    /// messages and files, saved ids, credits, uploads, and the bot's unfinished work. A sandbox started on the same
+    /// folder carries on where the last one stopped. Null: memory only.
+    /// </summary>
+    public string? StateDirectory { get; set; }
+
     /// <summary>Makes result images; null: <see cref="OpenCvBotImageRenderer"/>.</summary>
     public IBotImageRenderer? Renderer { get; set; }
 

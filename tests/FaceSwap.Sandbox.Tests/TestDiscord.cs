@@ -41,9 +41,9 @@ public sealed class TestDiscord : IAsyncDisposable
     public HttpClient Http { get; }
     public FakeTimeProvider Clock { get; }
 
-    public static async Task<TestDiscord> StartAsync(Action<SandboxOptions>? configure = null)
+    public static async Task<TestDiscord> StartAsync(Action<SandboxOptions>? configure = null, FakeTimeProvider? clock = null)
     {
-        var clock = new FakeTimeProvider(Start);
+        clock ??= new FakeTimeProvider(Start);
         var options = new SandboxOptions
         {
             Clock = clock,

@@ -4,6 +4,12 @@ using FaceSwap.Sandbox.Discord;
 
 namespace FaceSwap.Sandbox.Bot;
 
+/// <summary>An accepted interaction with its drawn plan and what was already posted for it (a LOADING message, an interim text).</summary>
+public sealed record PendingInteraction(AcceptedInteraction Interaction, PlannedReply Plan, ChannelMessage? Acknowledgement);
+
+/// <summary>An asynchronous job whose result is due at <see cref="Due"/>, to follow the message <see cref="FirstMessageId"/>.</summary>
+public sealed record PendingJob(AcceptedInteraction Interaction, ulong FirstMessageId, AsyncJob Job, AsyncResultStyle Style, DateTimeOffset Due);
+
 /// <summary>
 /// The InsightFaceSwap bot as Discord shows it. It works through each channel's interactions one at a time, in
 /// arrival order, as the real bot queues them, and answers each in the pattern its <see cref="ReplyPlan"/> drew
@@ -23,10 +29,9 @@ public sealed class EmulatedBot : IAsyncDisposable
     private readonly OtherTraffic _traffic;
     private readonly ConcurrentDictionary<string, Channel<PendingInteraction>> _queues = new();
     private readonly ConcurrentDictionary<Task, bool> _running = new();
+    private readonly ConcurrentDictionary<ulong, PendingInteraction> _pending = new();
+    private readonly ConcurrentDictionary<string, PendingJob> _jobs = new();
     private readonly CancellationTokenSource _stopping = new();
-
-    /// <summary>An accepted interaction with its drawn plan and what was already posted for it.</summary>
-    private sealed record PendingInteraction(AcceptedInteraction Interaction, PlannedReply Plan, ChannelMessage? Acknowledgement);
 
     internal EmulatedBot(SandboxState state, SandboxFaults faults, SandboxOptions options, InsightFaceSwapCommands commands, OtherTraffic traffic)
     {
@@ -50,13 +55,30 @@ public sealed class EmulatedBot : IAsyncDisposable
             _ => null,
         };
 
-        var queue = _queues.GetOrAdd(interaction.Channel.Id, _ =>
+        Queue(new PendingInteraction(interaction, plan, acknowledgement));
+    }
+
+    /// <summary>Interactions accepted but not answered yet, in arrival order, and asynchronous jobs not finished: what a restart must not lose.</summary>
+    public (IReadOnlyList<PendingInteraction> Interactions, IReadOnlyList<PendingJob> Jobs) Pending() =>
+        (_pending.Values.OrderBy(p => p.Interaction.Id).ToArray(), _jobs.Values.OrderBy(j => j.Due).ToArray());
+
+    /// <summary>Takes up the work saved before a restart, with the plans and due times it had.</summary>
+    public void Resume(IEnumerable<PendingInteraction> interactions, IEnumerable<PendingJob> jobs)
+    {
+        foreach (var pending in interactions.OrderBy(p => p.Interaction.Id)) Queue(pending);
+        foreach (var job in jobs) StartJob(job);
+    }
+
+    private void Queue(PendingInteraction pending)
+    {
+        _pending[pending.Interaction.Id] = pending;
+        var queue = _queues.GetOrAdd(pending.Interaction.Channel.Id, _ =>
         {
             var created = Channel.CreateUnbounded<PendingInteraction>(new UnboundedChannelOptions { SingleReader = true });
             Track(Task.Run(() => WorkAsync(created.Reader)));
             return created;
         });
-        queue.Writer.TryWrite(new PendingInteraction(interaction, plan, acknowledgement));
+        queue.Writer.TryWrite(pending);
     }
 
     public async ValueTask DisposeAsync()
@@ -84,12 +106,15 @@ public sealed class EmulatedBot : IAsyncDisposable
                     await DelayUntilAsync(start + _options.BotReplyDelay + _faults.BotReplyDelay, ct);
                     await AnswerAsync(pending, ct);
                     previousDone = _options.Clock.GetUtcNow();
+                    _pending.TryRemove(pending.Interaction.Id, out _);
+                    _state.NotifyChanged();
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
                 catch (Exception error)
                 {
                     // A bot bug must not stop the channel's queue; the engine sees it as a missing reply.
                     Console.Error.WriteLine($"sandbox bot: {pending.Interaction.Command.Name} failed: {error}");
+                    _pending.TryRemove(pending.Interaction.Id, out _);
                 }
             }
         }
@@ -118,30 +143,41 @@ public sealed class EmulatedBot : IAsyncDisposable
             _ => PostResponse(interaction, answer.Content, answer.Files, flags: 0),
         };
         if (first is not null && answer.Job is { } job)
-            Track(Task.Run(() => FinishJobAsync(interaction, first, job, plan.AsyncResult, _stopping.Token)));
+            StartJob(new PendingJob(interaction, first.Id, job, plan.AsyncResult, _options.Clock.GetUtcNow() + _options.AsyncResultDelay + _faults.BotReplyDelay));
     }
 
-    private async Task FinishJobAsync(AcceptedInteraction interaction, ChannelMessage first, AsyncJob job, AsyncResultStyle style, CancellationToken ct)
+    private void StartJob(PendingJob pending)
     {
+        _jobs[pending.Job.JobId] = pending;
+        Track(Task.Run(() => FinishJobAsync(pending, _stopping.Token)));
+    }
+
+    private async Task FinishJobAsync(PendingJob pending, CancellationToken ct)
+    {
+        var (interaction, firstId, job, style, due) = pending;
         try
         {
-            await DelayUntilAsync(_options.Clock.GetUtcNow() + _options.AsyncResultDelay + _faults.BotReplyDelay, ct);
+            await DelayUntilAsync(due, ct);
             var file = await _commands.RenderAsync(job, ct);
             var channel = interaction.Channel;
             string content = BotTexts.JobCompleted(interaction.User.UserId, job.Kind, job.JobId);
             bool tokenValid = _options.Clock.GetUtcNow() - interaction.AcceptedAt < InteractionTokenLifetime;
-            if (style == AsyncResultStyle.EditFirstReply && tokenValid && _state.Edit(channel, first.Id, content, [file]) is not null)
-                return;
-            // A new message from the bot user (not through the interaction's webhook): a reply to the first one.
-            _state.Post(channel, _state.BotUser, content, [file], message => message with
+            if (!(style == AsyncResultStyle.EditFirstReply && tokenValid && _state.Edit(channel, firstId, content, [file]) is not null))
             {
-                Type = MessageTypes.Reply,
-                Reference = new MessageReference(first.Id, channel.Id, channel.GuildId),
-            });
+                // A new message from the bot user (not through the interaction's webhook): a reply to the first one.
+                _state.Post(channel, _state.BotUser, content, [file], message => message with
+                {
+                    Type = MessageTypes.Reply,
+                    Reference = new MessageReference(firstId, channel.Id, channel.GuildId),
+                });
+            }
+            _jobs.TryRemove(job.JobId, out _);
+            _state.NotifyChanged();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         catch (Exception error)
         {
+            _jobs.TryRemove(job.JobId, out _);
             Console.Error.WriteLine($"sandbox bot: {job.Kind} job {job.JobId} failed: {error}");
         }
     }
