@@ -303,7 +303,7 @@ public sealed class DiscordEngine(
             {
                 if (resume)
                 {
-                    sentAfter = state.SentAt is { } sentAt ? SentAfter(sentAt) : state.After ?? Snowflake.FromTime(Time.GetUtcNow() - Settings.ReplyTimeout);
+                    sentAfter = state.SentAt is not null ? SentAfter() : state.After ?? Snowflake.FromTime(Time.GetUtcNow() - Settings.ReplyTimeout);
                     engine.logger.LogInformation("Job {Job}: resuming /{Command}, reading the channel from {After}", job.Id, step.Command, sentAfter);
                 }
                 else
@@ -319,8 +319,8 @@ public sealed class DiscordEngine(
                     // One interaction of the channel at a time waits for its first reply: then the first
                     // reply of our user to this command after we sent it is ours.
                     turn = await poller.AcquireTurnAsync(ct);
-                    await SendAsync(command, step, uploads, ct);
-                    sentAfter = SentAfter(state.SentAt!.Value);
+                    await SendAsync(command, step, uploads, poller.ClaimedUpTo, ct);
+                    sentAfter = SentAfter();
                     if (!started)
                     {
                         started = true;
@@ -357,13 +357,19 @@ public sealed class DiscordEngine(
             }
         }
 
-        private string SentAfter(DateTimeOffset sentAt) => Snowflake.FromTime(sentAt - Settings.ClockSkewMargin);
+        /// <summary>
+        /// The snowflake every answer to the sent interaction follows: its send time less the clock-skew
+        /// margin, and never before an answer this process already gave to an earlier command.
+        /// </summary>
+        private string SentAfter() =>
+            Snowflake.Max(Snowflake.FromTime(state.SentAt!.Value - Settings.ClockSkewMargin), state.After ?? "0");
 
         /// <summary>
         /// Posts the interaction. The state saved just before (after the pacing wait) says "sent": from
         /// there on a restart must look for the reply, never resend; before it, a restart simply sends.
         /// </summary>
-        private async Task SendAsync(ApplicationCommand command, CommandStep step, IReadOnlyList<UploadedAttachment> uploads, CancellationToken ct)
+        private async Task SendAsync(ApplicationCommand command, CommandStep step, IReadOnlyList<UploadedAttachment> uploads,
+            string claimedUpTo, CancellationToken ct)
         {
             for (var attempt = 0; ; attempt++)
             {
@@ -373,7 +379,7 @@ public sealed class DiscordEngine(
                     var nonce = Snowflake.NewNonce(now);
                     if (attempt == 0)
                     {
-                        state = state with { Phase = StepPhase.Sent, Nonce = nonce, SentAt = now };
+                        state = state with { Phase = StepPhase.Sent, Nonce = nonce, SentAt = now, After = claimedUpTo };
                         await execution.SaveEngineStateAsync(state.Serialize(), ct);
                     }
                     else
@@ -444,12 +450,13 @@ public sealed class DiscordEngine(
                         // Deferred or acknowledged: the answer comes as an edit of this message (read
                         // again by id) or as a follow-up that points back at it.
                         wait.Watch(message.Id);
-                        await RememberAsync(wait, StepPhase.Answering, ct);
+                        await RememberAsync(wait, resultDeadline is null ? StepPhase.Answering : StepPhase.AwaitingResult, ct);
                         continue;
                     case ReplyKind.JobSubmitted when resultDeadline is not null:
-                        continue; // the first reply seen again while resuming
+                        wait.Watch(message.Id); // seen again while resuming: it may still become the result
+                        continue;
                     case ReplyKind.JobSubmitted:
-                        wait.Watch(message.Id); // the bot may edit it into the result
+                        wait.WatchOnly(message.Id); // the bot may edit it into the result
                         wait.AnswerDue = false;
                         resultDeadline = Time.GetUtcNow() + Settings.AsyncResultTimeout;
                         await RememberAsync(wait, StepPhase.AwaitingResult, ct);

@@ -28,7 +28,7 @@ public class RecoveryAndPollingTests(SandboxFixture fixture) : IClassFixture<San
         }
 
         // The bot answers while nobody is running the job.
-        await Eventually.TrueAsync(() => fixture.Sandbox.State.Messages(account.ChannelId).Any(m => m.Content.Contains("[SaveID: 'me']")));
+        await Eventually.TrueAsync(() => OurSwapResults(account) == 1);
 
         await using var after = new EngineUnderTest(fixture.Sandbox, account: account);
         var resumed = new FakeJobExecution(first.Job, account.ToAccount(), new Dictionary<string, Core.Engines.InputContent>());
@@ -38,15 +38,21 @@ public class RecoveryAndPollingTests(SandboxFixture fixture) : IClassFixture<San
         await after.RunAsync(resumed);
 
         Assert.True(resumed.Completed is not null, $"{resumed.Failed}");
-        // It read the channel from the moment the interaction was sent (less the clock-skew margin), not from its start.
+        // It read the channel from the moment the interaction was sent (less the clock-skew margin, and not
+        // before the saveid answer the first process had already taken), never from the channel's start.
+        Assert.NotNull(saved.After);
+        var from = Protocol.Snowflake.Max(Protocol.Snowflake.FromTime(saved.SentAt!.Value - TimeSpan.FromSeconds(3)), saved.After!);
         var firstRead = after.Matching("GET", "/messages?after=")[0];
-        Assert.Contains($"after={Protocol.Snowflake.FromTime(saved.SentAt!.Value - TimeSpan.FromSeconds(3))}&", firstRead.PathAndQuery);
+        Assert.Contains($"after={from}&", firstRead.PathAndQuery);
         Assert.Single(resumed.Completed!.Value.Files);
         Assert.Equal(0, after.Count("POST", "/interactions"));
         Assert.Equal(0, after.Count("POST", "/attachments"));
-        var swapReplies = fixture.Sandbox.State.Messages(account.ChannelId).Count(m => m.Content.Contains("[SaveID: 'me']"));
-        Assert.Equal(1, swapReplies);
+        Assert.Equal(1, OurSwapResults(account));
     }
+
+    /// <summary>The bot's results for our user (other users' answers in the channel can read the same).</summary>
+    private int OurSwapResults(TestAccount account) => fixture.Sandbox.State.Messages(account.ChannelId)
+        .Count(m => m.Interaction?.User.Id == account.UserId && m.Content.Contains("[SaveID: 'me']") && m.Attachments.Count > 0);
 
     [Fact]
     public async Task A_restarted_async_job_waits_for_its_result_without_resending()

@@ -33,6 +33,7 @@ public sealed class ChannelPoller
     private readonly SemaphoreSlim turn = new(1, 1);
     private readonly Lock gate = new();
     private string token = "";
+    private string claimedUpTo = "0";
     private Task? loop;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -53,6 +54,15 @@ public sealed class ChannelPoller
     public bool IsRunning
     {
         get { lock (gate) return loop is not null; }
+    }
+
+    /// <summary>
+    /// The newest message this process has handed to a command of the channel ("0" when none): every
+    /// earlier answer of ours is taken, so a command sent now only looks after it.
+    /// </summary>
+    public string ClaimedUpTo
+    {
+        get { lock (gate) return claimedUpTo; }
     }
 
     /// <summary>
@@ -280,6 +290,7 @@ public sealed class ChannelPoller
             lock (gate)
             {
                 claims[message.Id] = best.Wait;
+                claimedUpTo = Snowflake.Max(claimedUpTo, message.Id);
             }
             Learn(best.Wait, best.Match, message);
             best.Wait.Deliver(message);

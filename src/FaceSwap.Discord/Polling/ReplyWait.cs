@@ -56,9 +56,14 @@ public sealed class ReplyWait
         lock (watched) watched.Add(messageId);
     }
 
-    public void Unwatch(string messageId)
+    /// <summary>Watches this message alone: an earlier LOADING or interim message has been answered.</summary>
+    public void WatchOnly(string messageId)
     {
-        lock (watched) watched.Remove(messageId);
+        lock (watched)
+        {
+            watched.Clear();
+            watched.Add(messageId);
+        }
     }
 
     internal bool HasPassed(DiscordMessage message) => Snowflake.Compare(message.Id, After) <= 0;

@@ -25,7 +25,10 @@ public sealed record DiscordJobState
     /// <summary>Sent with the interaction, as Discord's clients do; history never carries it back.</summary>
     public string? Nonce { get; init; }
     public DateTimeOffset? SentAt { get; init; }
-    /// <summary>Older saved states kept a history cursor instead of <see cref="SentAt"/>.</summary>
+    /// <summary>
+    /// The newest message already handed to an earlier command of the channel when this one was sent:
+    /// answers to this command come after it (older saved states kept only this cursor, no <see cref="SentAt"/>).
+    /// </summary>
     public string? After { get; init; }
     public string? OneOffIdname { get; init; }
     /// <summary>The channel's default idname(s) before a swap ("" for none): swap puts them back.</summary>

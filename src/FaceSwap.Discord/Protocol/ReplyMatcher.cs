@@ -4,7 +4,7 @@ namespace FaceSwap.Discord.Protocol;
 public enum ReplyMatch
 {
     None,
-    /// <summary>Points at the command's first reply: <c>message_reference</c> or <c>original_response_message_id</c>.</summary>
+    /// <summary>Is the command's first reply, or points at it: <c>message_reference</c> or <c>original_response_message_id</c>.</summary>
     Reference,
     /// <summary>Carries a token only this command's replies carry (<c>[jobid: …]</c>, a one-off idname).</summary>
     TextToken,
@@ -56,8 +56,10 @@ public static class ReplyMatcher
         {
             return ReplyMatch.None;
         }
+        // The first answer itself (edited since: a restarted run has no claim on it yet), a follow-up to
+        // it, or a reply to it.
         if (expected.FirstReplyMessageId is { } first &&
-            (message.MessageReference?.MessageId == first || message.InteractionMetadata?.OriginalResponseMessageId == first))
+            (message.Id == first || message.MessageReference?.MessageId == first || message.InteractionMetadata?.OriginalResponseMessageId == first))
         {
             return ReplyMatch.Reference;
         }
