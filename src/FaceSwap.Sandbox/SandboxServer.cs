@@ -41,11 +41,24 @@ public sealed class SandboxServer : IAsyncDisposable
     public SandboxState State { get; }
     public SandboxFaults Faults { get; }
 
+    /// <summary>The reply plan's seed (the configured one, or the one picked at start): a run can be replayed with it.</summary>
+    public int ReplySeed => State.Plan.Seed;
+
     public static async Task<SandboxServer> StartAsync(SandboxOptions options, CancellationToken ct = default)
     {
-        var state = new SandboxState(options);
+        var stateFile = options.StateDirectory is { } directory ? new StateFile(directory) : null;
+        var saved = stateFile?.Load();
+        var plan = new ReplyPlan(options.Replies, saved?.PlanSeed ?? options.Replies.Seed ?? Random.Shared.Next());
+        var state = new SandboxState(options, plan);
         var faults = new SandboxFaults();
-        var bot = new EmulatedBot(state, faults, options, options.Renderer ?? new OpenCvBotImageRenderer());
+        var commands = new InsightFaceSwapCommands(state, options.Renderer ?? new OpenCvBotImageRenderer(options.MaxPixels), options.MaxPixels);
+        var bot = new EmulatedBot(state, faults, options, commands, new OtherTraffic(state, options));
+        if (saved is not null)
+        {
+            var (interactions, jobs) = state.Restore(saved);
+            bot.Resume(interactions, jobs);
+        }
+        if (stateFile is not null) state.Changed = () => stateFile.Save(state.Export(bot));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(SandboxServer).Assembly.GetName().Name });
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -63,6 +76,21 @@ public sealed class SandboxServer : IAsyncDisposable
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(form => form.MultipartBodyLengthLimit = options.MaxUploadBytes * 2);
 
         var app = builder.Build();
+        if (stateFile is not null)
+        {
+            // Every request that may change something (interactions, uploads, messages, control calls) is saved
+            // before its answer leaves, so a restart right after an answer loses nothing.
+            app.Use(async (context, next) =>
+            {
+                if (!HttpMethods.IsGet(context.Request.Method))
+                    context.Response.OnStarting(() =>
+                    {
+                        state.NotifyChanged();
+                        return Task.CompletedTask;
+                    });
+                await next(context);
+            });
+        }
         app.UseRouting();
         app.UseMiddleware<DiscordGate>();
         app.MapDiscordApi();
@@ -125,10 +153,12 @@ public sealed class SandboxServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops taking requests, stops the bot (its unfinished work stays saved) and saves the state a last time.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _bot.DisposeAsync();
         await _app.StopAsync();
+        await _bot.DisposeAsync();
+        State.NotifyChanged();
         await _app.DisposeAsync();
     }
 }

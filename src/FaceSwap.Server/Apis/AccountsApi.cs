@@ -125,6 +125,7 @@ public static partial class AccountsApi
         AccountHealth.Ok => "ok",
         AccountHealth.TokenInvalid => "token_invalid",
         AccountHealth.Locked => "locked",
+        AccountHealth.Forbidden => "forbidden",
         AccountHealth.CreditsExhausted => "credits_exhausted",
         _ => health.ToString(),
     };
