@@ -47,6 +47,11 @@ public static partial class AccountsApi
     {
         var userId = Caller.Of(http).UserId;
         var body = await ReadBodyAsync(http);
+        // {"sandbox": true}: a sandbox channel of the caller's own (docs/sandbox.md, "Sandbox channels").
+        if (body?["sandbox"] is JsonValue sandboxFlag && sandboxFlag.GetValueKind() == JsonValueKind.True)
+            return http.RequestServices.GetService<Hosting.SandboxChannels>() is { } sandbox
+                ? await sandbox.EnableAsync(userId, channel, http.RequestAborted)
+                : ApiError.Result(400, "The sandbox is not enabled on this server", "Set FaceSwap:Sandbox:Enabled=true to use sandbox channels.");
         var engine = Text(body, "engine") ?? EngineNames.Discord;
         var bodyChannel = Text(body, "channel");
         var existing = await accounts.ListAsync(userId, http.RequestAborted);
