@@ -41,6 +41,9 @@ public sealed class SandboxServer : IAsyncDisposable
     public SandboxState State { get; }
     public SandboxFaults Faults { get; }
 
+    /// <summary>Interactions accepted (204) that the bot has not finished with yet: tests wait for 0 before asserting what never appeared.</summary>
+    public int UnansweredInteractions => _bot.Pending().Interactions.Count;
+
     /// <summary>The reply plan's seed (the configured one, or the one picked at start): a run can be replayed with it.</summary>
     public int ReplySeed => State.Plan.Seed;
 
@@ -58,7 +61,7 @@ public sealed class SandboxServer : IAsyncDisposable
             var (interactions, jobs) = state.Restore(saved);
             bot.Resume(interactions, jobs);
         }
-        if (stateFile is not null) state.Changed = () => stateFile.Save(state.Export(bot));
+        if (stateFile is not null) state.Changed = () => stateFile.SaveAfterChange(() => state.Export(bot));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(SandboxServer).Assembly.GetName().Name });
         builder.WebHost.ConfigureKestrel(kestrel =>

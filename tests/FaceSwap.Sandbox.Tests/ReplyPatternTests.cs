@@ -116,6 +116,41 @@ public sealed class ReplyPatternTests
     }
 
     [Fact]
+    public async Task A_bot_that_will_answer_later_than_three_seconds_defers_even_when_the_plan_says_immediate()
+    {
+        // receiving-and-responding.mdx: an initial response must come within 3 seconds, so a slow bot defers.
+        await using var discord = await StartAsync(o => { Only(ReplyPattern.Immediate)(o); o.BotReplyDelay = TimeSpan.FromSeconds(3); });
+        string sent = await discord.SendAsync("listid");
+        Assert.Equal(MessageFlags.Loading, (int)(await HistoryAsync(discord)).Single()!["flags"]!);
+        var reply = await discord.WaitForReplyAsync(sent);
+        Assert.NotNull(reply["edited_timestamp"]);
+
+        // Three quick ones in a row: the third would be answered 3 s after it arrived, so it is deferred too.
+        await using var busy = await StartAsync(Only(ReplyPattern.Immediate));
+        for (int i = 0; i < 3; i++) await busy.SendAsync("listid");
+        var flags = (await busy.MessagesAsync()).Select(m => (int)m["flags"]!).ToList();
+        Assert.Equal([MessageFlags.Loading], flags);
+        await WaitUntilAsync(busy, () => busy.Server.UnansweredInteractions == 0);
+        var answered = await busy.MessagesAsync();
+        Assert.Equal(3, answered.Count);
+        Assert.Single(answered, m => m["edited_timestamp"] is not null);
+    }
+
+    [Fact]
+    public async Task Deferred_answer_later_than_fifteen_minutes_leaves_the_message_loading()
+    {
+        await using var discord = await StartAsync(o => { Only(ReplyPattern.Deferred)(o); o.BotReplyDelay = TimeSpan.FromMinutes(15); });
+        await discord.SendAsync("listid");
+        string id = (string)(await HistoryAsync(discord)).Single()!["id"]!;
+        discord.Clock.Advance(TimeSpan.FromMinutes(15));
+        await WaitUntilAsync(discord, () => discord.Server.UnansweredInteractions == 0);
+        var message = await discord.GetJsonAsync($"channels/{ChannelId}/messages/{id}");
+        Assert.Equal(MessageFlags.Loading, (int)message["flags"]!);
+        Assert.Null(message["edited_timestamp"]);
+        Assert.Single(await HistoryAsync(discord));
+    }
+
+    [Fact]
     public async Task Async_result_as_a_new_message_replies_to_the_job_submitted_message()
     {
         await using var discord = await StartAsync(Only(ReplyPattern.Deferred, AsyncResultStyle.NewMessage));
