@@ -229,24 +229,30 @@ public sealed class ReplyPatternTests
     }
 
     [Fact]
-    public async Task Other_users_traffic_interleaves_with_bot_replies_naming_other_users()
+    public async Task Other_users_traffic_interleaves_in_every_pattern_and_names_other_users()
     {
         await using var discord = await StartAsync(o =>
         {
             Unlimited(o);
             o.Replies = new ReplyPlanOptions { Seed = 3, Patterns = [ReplyPattern.Immediate], OtherTraffic = 1 };
         });
-        for (int i = 0; i < 8; i++) await discord.WaitForReplyAsync(await discord.SendAsync("listid"));
+        for (int i = 0; i < 25; i++) await discord.WaitForReplyAsync(await discord.SendAsync("listid"));
 
-        var history = await HistoryAsync(discord);
-        var ours = history.Where(m => (string?)m!["interaction_metadata"]?["user"]?["id"] == discord.UserId).ToList();
+        var history = (await HistoryAsync(discord)).Select(m => m!.AsObject()).ToList();
+        var ours = history.Where(m => (string?)m["interaction_metadata"]?["user"]?["id"] == discord.UserId).ToList();
         var others = history.Except(ours).ToList();
-        Assert.Equal(8, ours.Count);
-        Assert.NotEmpty(others);
+        Assert.Equal(25, ours.Count);
+        Assert.All(ours, m => Assert.StartsWith("Saved idnames", (string)m["content"]!));
         var bystanders = discord.Server.State.Bystanders.Select(b => b.Id).ToHashSet();
-        Assert.Contains(others, m => (string)m!["author"]!["id"]! != discord.Server.State.BotUser.Id); // plain chat
-        Assert.Contains(others, m => m!["interaction_metadata"] is { } meta && bystanders.Contains((string)meta["user"]!["id"]!));
-        Assert.All(others, m => Assert.NotEqual(discord.UserId, (string?)m!["interaction_metadata"]?["user"]?["id"]));
+        string bot = discord.Server.State.BotUser.Id;
+        bool IsBystanders(JsonObject m) => m["interaction_metadata"] is { } meta && bystanders.Contains((string)meta["user"]!["id"]!);
+
+        Assert.Contains(others, m => (string)m["author"]!["id"]! != bot);                                              // plain chat
+        Assert.Contains(others, m => IsBystanders(m) && m["edited_timestamp"] is not null);                            // a LOADING reply edited
+        Assert.Contains(others, m => IsBystanders(m) && m["interaction_metadata"]!["original_response_message_id"] is not null); // a follow-up
+        Assert.Contains(others, m => IsBystanders(m) && m["attachments"]!.AsArray().Count > 0);                        // a result image
+        Assert.Contains(others, m => (int)m["type"]! == MessageTypes.Reply && others.Any(o => (string)o["id"]! == (string)m["message_reference"]!["message_id"]!));
+        Assert.All(others.Where(m => (string)m["author"]!["id"]! == bot && (int)m["type"]! != MessageTypes.Reply), m => Assert.True(IsBystanders(m)));
     }
 
     private static async Task WaitUntilAsync(TestDiscord discord, Func<bool> condition)
