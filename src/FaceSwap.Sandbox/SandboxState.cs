@@ -207,7 +207,7 @@ public sealed class SandboxState
             Uploads.Export(),
             pending.Select(p => new PendingInteractionSnapshot(p.Interaction.Id, p.Interaction.Channel.Id, p.Interaction.User.Token,
                 p.Interaction.Command.Name, p.Interaction.Strings, p.Interaction.Files, p.Interaction.Target?.Id, p.Interaction.AcceptedAt,
-                p.Plan, p.Acknowledgement?.Id)).ToArray(),
+                p.Plan, p.Acknowledgement?.Id, p.Due)).ToArray(),
             jobs.Select(j => new PendingJobSnapshot(j.Interaction.Id, j.Interaction.Channel.Id, j.Interaction.User.Token, j.Interaction.Command.Name,
                 j.Interaction.AcceptedAt, j.FirstMessageId, j.Job, j.Style, j.Due)).ToArray());
     }
@@ -246,7 +246,7 @@ public sealed class SandboxState
 
         var interactions = snapshot.PendingInteractions
             .Select(p => Interaction(p.Id, p.ChannelId, p.UserToken, p.Command, p.AcceptedAt, p.Strings, p.Files, p.TargetId) is { } accepted
-                ? new PendingInteraction(accepted, p.Plan, p.AcknowledgementId is ulong ack ? accepted.Channel.History.Find(ack) : null)
+                ? new PendingInteraction(accepted, p.Plan, p.AcknowledgementId is ulong ack ? accepted.Channel.History.Find(ack) : null, p.Due)
                 : null)
             .OfType<PendingInteraction>().ToArray();
         var jobs = snapshot.PendingJobs

@@ -31,6 +31,7 @@ public sealed record StoredAttachment(
     int? Width,
     int? Height)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public long Size => Bytes.LongLength;
 }
 
@@ -51,6 +52,7 @@ public sealed record InteractionMetadata(
     public const int ApplicationCommand = 2;
 
     /// <summary>The original response, not a follow-up: only follow-ups name the original response message.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsOriginalResponse => OriginalResponseMessageId is null;
 }
 

@@ -34,6 +34,25 @@ internal sealed class StateFile
             : throw new InvalidDataException($"{StatePath}: unknown sandbox state version {snapshot?.Version}");
     }
 
+    private long _changes, _saved;
+
+    /// <summary>
+    /// Saves the state after a change. Callers that arrive while a save is being written wait for the next one, and
+    /// one save then covers all of them (a group commit): under load the file is written far fewer times than changes
+    /// happen, yet every caller returns only once its change is on disk.
+    /// </summary>
+    public void SaveAfterChange(Func<SandboxSnapshot> export)
+    {
+        long change = Interlocked.Increment(ref _changes);
+        lock (_gate)
+        {
+            if (Volatile.Read(ref _saved) >= change) return;
+            long covered = Volatile.Read(ref _changes);
+            Save(export());
+            Volatile.Write(ref _saved, covered);
+        }
+    }
+
     public void Save(SandboxSnapshot snapshot)
     {
         lock (_gate)
