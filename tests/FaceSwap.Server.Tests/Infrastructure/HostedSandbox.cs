@@ -72,7 +72,8 @@ public sealed partial class HostedSandbox : IAsyncDisposable
         foreach (var channel in Channels.Select(c => c.Channel))
         {
             var replies = Server.State.Messages(channel)
-                .Where(m => m.Interaction is { } i && i.Name == name)
+                // Our user's commands only: the sandbox's bystanders run commands in every channel too.
+                .Where(m => m.Interaction is { } i && i.CommandName == name && Server.State.Bystanders.All(b => b.Id != i.User.Id))
                 .GroupBy(m => m.Interaction!.InteractionId);
             foreach (var reply in replies)
             {
