@@ -32,13 +32,17 @@ public sealed class FairnessTests(ITestOutputHelper output)
         var events = new List<(string JobId, JobStatus Status)>();
         server.Service<JobNotifier>().Changed += job => { lock (events) events.Add((job.Id, job.Status)); };
 
-        var floodJobs = new List<string>();
-        for (var i = 0; i < Flood; i++)
-            floodJobs.Add(await SubmitAsync(server.Client, "headshot", ("channel", flooded.Channel), ("prompt", $"flood{i}")));
+        // An async command answers once the bot's first reply is on its job, so the flood is sent all at once
+        // (as a flooding client would) and the test goes on when every job of it is stored.
+        var floodAnswers = Enumerable.Range(0, Flood)
+            .Select(i => SubmitAsync(server.Client, "headshot", ("channel", flooded.Channel), ("prompt", $"flood{i}")))
+            .ToList();
+        await StoredAsync(server.Client, Flood, () => { lock (events) return events.Select(e => e.JobId).ToHashSet(); });
         // Submitted after the whole flood: a blocking listid on the local engine, and another user's job.
         var localAnswer = SubmitAsync(server.Client, "listid", ("channel", "local"));
         var bobs = await SubmitAsync(bobClient, "headshot", ("channel", quiet.Channel), ("prompt", "bob"));
         var local = await localAnswer;
+        var floodJobs = (await Task.WhenAll(floodAnswers)).ToList();
 
         Assert.Equal("completed", await StatusWhenDoneAsync(server.Client, local));
         Assert.Equal("completed", await StatusWhenDoneAsync(bobClient, bobs));
@@ -72,6 +76,23 @@ public sealed class FairnessTests(ITestOutputHelper output)
         var body = await response.BodyAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         return (string)JsonNode.Parse(body)!["jobid"]!;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> of the caller's jobs are stored: executing (GET /jobs) or already seen
+    /// changing (a fast job may have finished before the last one was stored).
+    /// </summary>
+    private static async Task StoredAsync(HttpClient client, int count, Func<HashSet<string>> seen)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            var stored = seen();
+            stored.UnionWith(JsonNode.Parse(await (await client.GetAsync("jobs")).BodyAsync())!.AsArray().Select(id => (string)id!));
+            if (stored.Count >= count) return;
+            Assert.True(DateTime.UtcNow < deadline, $"only {stored.Count} of {count} jobs were stored");
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
     }
 
     private static async Task<string> StatusWhenDoneAsync(HttpClient client, string jobId)
