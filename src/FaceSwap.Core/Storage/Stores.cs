@@ -121,19 +121,26 @@ public interface IUserStore
     Task<ApiToken> AddTokenAsync(long userId, string tokenHash, string hint, CancellationToken cancellationToken);
     Task<(ApiToken Token, User User)?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken);
     Task<int> RevokeTokensAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The token of the <c>FaceSwap:Auth:BootstrapToken</c> setting: kept if it is the current one, else added in
+    /// the same transaction that revokes every earlier token that setting held, so a replaced value stops working.
+    /// </summary>
+    Task EnsureBootstrapTokenAsync(long userId, string tokenHash, string hint, CancellationToken cancellationToken);
     Task<IReadOnlyList<ApiToken>> ListTokensAsync(long userId, CancellationToken cancellationToken);
 
     Task<WebhookSettings> GetWebhookSettingsAsync(long userId, CancellationToken cancellationToken);
 
-    /// <summary>The user's default replyUrl, used by jobs submitted without one; null clears it.</summary>
-    Task SetReplyUrlAsync(long userId, string? replyUrl, CancellationToken cancellationToken);
+    /// <summary>The user's default replyUrl, used by jobs submitted without one (null clears it), and the callbacks they opted in to.</summary>
+    Task SetReplyUrlAsync(long userId, string? replyUrl, Webhooks.ReplyEvents events, CancellationToken cancellationToken);
 
     /// <summary>Stores the signing secrets (already encrypted by the caller).</summary>
     Task SetWebhookSecretsAsync(long userId, string currentProtected, string? previousProtected, DateTimeOffset? previousUntil, CancellationToken cancellationToken);
 }
 
-/// <summary>A user's replyUrl defaults and signing secrets (encrypted as stored).</summary>
-public sealed record WebhookSettings(string? ReplyUrl, string? SecretProtected, string? PreviousSecretProtected, DateTimeOffset? PreviousUntil);
+/// <summary>A user's replyUrl defaults, the callbacks they opted in to, and signing secrets (encrypted as stored).</summary>
+public sealed record WebhookSettings(string? ReplyUrl, string? SecretProtected, string? PreviousSecretProtected, DateTimeOffset? PreviousUntil,
+    Webhooks.ReplyEvents ReplyEvents = Webhooks.ReplyEvents.Final);
 
 /// <summary>Input uploads and result files, by opaque id.</summary>
 public interface IBlobStore
