@@ -11,6 +11,7 @@ using FaceSwap.Server.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FaceSwap.Server.Tests;
 
@@ -222,6 +223,25 @@ public sealed class SmallItemsTests
         Assert.Equal("started", (string?)job["status"]);
         Assert.Equal($"Picsi.Ai Headshot Job Submitted [jobid: {jobId}] [credits: 4]", (string?)job["content"]);
         Assert.Equal(jobId, (string?)job["jobid"]);
+    }
+
+    [Fact]
+    public async Task An_async_command_the_bot_does_not_answer_returns_the_job_as_it_stands_after_the_bound()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var engine = new FirstReplyEngine();
+        await using var server = await RunningServer.StartAsync(new Dictionary<string, string?> { ["FaceSwap:Jobs:BlockingWait"] = "00:01:00" },
+            services => services.AddSingleton<IEngine>(engine).AddSingleton<TimeProvider>(clock));
+        await server.AddAccountAsync(await server.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName);
+        var answer = server.Client.PostAsync("headshot", Forms.Multipart(("prompt", "me, a knight")));
+        var jobId = await engine.Sent.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.False(answer.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var job = await (await answer.WaitAsync(TimeSpan.FromSeconds(20))).JsonAsync();
+        Assert.Equal(jobId, (string?)job["jobid"]);
+        Assert.Equal("created", (string?)job["status"]);
+        Assert.Null(job["content"]);
     }
 
     /// <summary>Sends the command (the job stays created), then reports it started with the bot's first reply when the test gives it.</summary>

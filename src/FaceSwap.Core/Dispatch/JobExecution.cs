@@ -50,6 +50,12 @@ internal sealed class JobExecution(
             attachments.Add(new Attachment(JobIds.NewAttachmentId(), file.ContentType, file.FileName,
                 file.Content.LongLength, file.Width, file.Height, blobId, file.UpstreamId));
         }
+        if (Account.Health != AccountHealth.Ok)
+        {
+            // A job just went through: whatever was wrong with the account (credits, a lock) is over. Healed before
+            // the completion is published, so whoever it wakes reads the account as it now is.
+            await accounts.UpdateHealthAsync(Account.UserId, Account.Channel, AccountHealth.Ok, null, CancellationToken.None);
+        }
         var stored = await ChangeAsync(
             j => j with { Status = JobStatus.Completed, Upstream = Merge(j.Upstream, message), Attachments = [.. j.Attachments, .. attachments] },
             publish: true, CancellationToken.None);
@@ -57,11 +63,6 @@ internal sealed class JobExecution(
         {
             // The job ended meanwhile (cancelled): its results have no owner, so they must not linger.
             foreach (var attachment in attachments) await blobs.DeleteAsync(attachment.BlobId, CancellationToken.None);
-        }
-        else if (Account.Health != AccountHealth.Ok)
-        {
-            // A job just went through: whatever was wrong with the account (credits, a lock) is over.
-            await accounts.UpdateHealthAsync(Account.UserId, Account.Channel, AccountHealth.Ok, null, CancellationToken.None);
         }
     }
 

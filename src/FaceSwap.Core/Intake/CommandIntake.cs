@@ -152,8 +152,7 @@ public sealed class CommandIntake(
             }
         }
         stored?.Invoke(job.Id);
-        dispatcher.Enqueue(job);
-        return new IntakeResult.Accepted(await AnswerAsync(job, blocking, cancellationToken), Replayed: false);
+        return new IntakeResult.Accepted(await EnqueueAndAnswerAsync(job, blocking, cancellationToken), Replayed: false);
     }
 
     private Job NewJob(Submission submission, int fileCount, Account account, bool blocking, string? replyUrl, ReplyEvents replyEvents)
@@ -182,19 +181,27 @@ public sealed class CommandIntake(
     }
 
     /// <summary>
-    /// What the request answers with. Blocking: the job once terminal, or as it stands after BlockingWait.
-    /// Async: the job once the bot's first reply is on it (it left <c>created</c> with the reply's content,
-    /// or moved on further), or as it stands after BlockingWait — as the vendor's docs show.
+    /// Hands the job to the dispatcher and waits for what the request answers with. Blocking: the job once
+    /// terminal. Async: the job once the bot's first reply is on it (it left <c>created</c> with the reply's
+    /// content, or moved on further), as the vendor's docs show. Either way at most BlockingWait on the
+    /// server's clock, then the job as it stands.
     /// </summary>
-    private async Task<Job> AnswerAsync(Job job, bool blocking, CancellationToken cancellationToken)
+    private async Task<Job> EnqueueAndAnswerAsync(Job job, bool blocking, CancellationToken cancellationToken)
     {
-        if (blocking) return (await waiters.WaitForTerminalAsync(job.Id, options.Value.BlockingWait, cancellationToken)).Job ?? job;
+        using var bound = new CancellationTokenSource(options.Value.BlockingWait, clock);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
+        // Watching starts before the dispatcher has the job: the engine sees a waiting client from its first
+        // step, and no change can slip between the enqueue and the wait. The watch ends quietly, with the job
+        // as last seen, when the bound (or the request) is cancelled.
+        await using var changes = waiters.WatchAsync(job.Id, Timeout.InfiniteTimeSpan, waiting.Token).GetAsyncEnumerator(waiting.Token);
+        var watching = await changes.MoveNextAsync();
+        dispatcher.Enqueue(job);
         var shown = job;
-        await foreach (var lookup in waiters.WatchAsync(job.Id, options.Value.BlockingWait, cancellationToken))
+        while (watching && changes.Current.Job is { } current)
         {
-            if (lookup.Job is not { } current) break;
             shown = current;
-            if (HasFirstReply(current)) break;
+            if (blocking ? current.Status.IsTerminal() : HasFirstReply(current)) break;
+            watching = await changes.MoveNextAsync();
         }
         return shown;
     }
