@@ -18,7 +18,7 @@ public static class CoreServices
     public static IServiceCollection AddFaceSwapCore(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
         services.Configure<JobsOptions>(configuration.GetSection(JobsOptions.Section));
-        services.TryAddSingleton(TimeProvider.System); // a host (or a test) may bring its own clock
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new SqliteDatabase(Path.Combine(dataDir, "faceswap.db")));
         services.AddSingleton<IBlobStore>(new FileBlobStore(Path.Combine(dataDir, "blobs")));
         services.AddSingleton<DiscordTokenProtector>();

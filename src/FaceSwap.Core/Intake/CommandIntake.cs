@@ -139,7 +139,7 @@ public sealed class CommandIntake(
                 files[upload.Field] = new InputFile(upload.Content.LongLength, upload.Media.ContentType, blobId, upload.FileName);
             }
             job = job with { Files = files };
-            var insertion = await jobs.InsertAsync(job, exclusiveOnChannel: blocking, dispatcher.NodeId, dispatcher.LeaseUntil(), CancellationToken.None);
+            var insertion = await jobs.InsertAsync(job, exclusiveOnChannel: blocking, CancellationToken.None);
             if (!insertion.Inserted) throw new RefusedException(Refusal.Busy(account.Channel, insertion.ExecutingJobs));
             inserted = true;
         }
@@ -152,7 +152,7 @@ public sealed class CommandIntake(
             }
         }
         stored?.Invoke(job.Id);
-        return new IntakeResult.Accepted(await EnqueueAndAnswerAsync(job, blocking, cancellationToken), Replayed: false);
+        return new IntakeResult.Accepted(await WakeAndAnswerAsync(job, blocking, cancellationToken), Replayed: false);
     }
 
     private Job NewJob(Submission submission, int fileCount, Account account, bool blocking, string? replyUrl, ReplyEvents replyEvents)
@@ -181,21 +181,21 @@ public sealed class CommandIntake(
     }
 
     /// <summary>
-    /// Hands the job to the dispatcher and waits for what the request answers with. Blocking: the job once
+    /// Wakes the dispatcher for the stored job and waits for what the request answers with. Blocking: the job once
     /// terminal. Async: the job once the bot's first reply is on it (it left <c>created</c> with the reply's
     /// content, or moved on further), as the vendor's docs show. Either way at most BlockingWait on the
     /// server's clock, then the job as it stands.
     /// </summary>
-    private async Task<Job> EnqueueAndAnswerAsync(Job job, bool blocking, CancellationToken cancellationToken)
+    private async Task<Job> WakeAndAnswerAsync(Job job, bool blocking, CancellationToken cancellationToken)
     {
         using var bound = new CancellationTokenSource(options.Value.BlockingWait, clock);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
-        // Watching starts before the dispatcher has the job: the engine sees a waiting client from its first
-        // step, and no change can slip between the enqueue and the wait. The watch ends quietly, with the job
+        // Watching starts before the dispatcher is woken: the engine sees a waiting client from its first
+        // step, and no change can slip between the wake-up and the wait. The watch ends quietly, with the job
         // as last seen, when the bound (or the request) is cancelled.
         await using var changes = waiters.WatchAsync(job.Id, Timeout.InfiniteTimeSpan, waiting.Token).GetAsyncEnumerator(waiting.Token);
         var watching = await changes.MoveNextAsync();
-        dispatcher.Enqueue(job);
+        dispatcher.Wake();
         var shown = job;
         while (watching && changes.Current.Job is { } current)
         {

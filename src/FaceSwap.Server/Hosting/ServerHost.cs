@@ -3,9 +3,12 @@ using FaceSwap.Core;
 using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Intake;
 using FaceSwap.Core.Webhooks;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Auth;
 using FaceSwap.Server.Webhooks;
+using FaceSwap.Server.Wire;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Prometheus;
@@ -43,6 +46,10 @@ public static class ServerHost
         // '+' in upstream timestamps stays '+' (the default encoder would write \u002B); bodies are JSON, not HTML.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         services.AddSingleton<BearerTokenFilter>();
+        services.AddSingleton<SqliteUserChanges>();
+        services.AddSingleton<TokenCache>();
+        services.AddSingleton<JobRetention>();
+        services.AddSingleton<FinishedJobCache>();
         services.AddSingleton<AccountCapabilities>();
         services.AddSingleton<Bootstrap>();
         services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
