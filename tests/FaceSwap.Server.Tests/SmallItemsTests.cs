@@ -173,6 +173,27 @@ public sealed class SmallItemsTests
     }
 
     [Fact]
+    public async Task A_default_reply_url_the_guard_now_refuses_is_400_at_submit()
+    {
+        var engine = new GatedEngine { AutoComplete = true };
+        string dataDir;
+        await using (var open = await StartAsync(engine, new() { ["FaceSwap:Webhooks:AllowedNetworks:0"] = "127.0.0.2/32" }))
+        {
+            dataDir = open.DataDir;
+            Assert.Equal(HttpStatusCode.NoContent, (await open.Client.PostAsJsonAsync("webhook", new { replyUrl = "http://127.0.0.2:9/hook" })).StatusCode);
+        }
+        // The operator closed the range since: jobs that would call the default are refused, not silently undelivered.
+        await using var closed = await RunningServer.StartAsync(services: services => services.AddSingleton<IEngine>(engine), dataDir: dataDir);
+        var response = await closed.Client.PostAsync("listid", Forms.Multipart());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.JsonAsync();
+        Assert.Equal("Param replyUrl (http://127.0.0.2:9/hook) can not receive callbacks", (string?)error["error"]);
+        Assert.Contains("default replyUrl", (string?)error["errorDetails"]);
+        Assert.Contains("FaceSwap:Webhooks:AllowedNetworks", (string?)error["errorDetails"]);
+        Assert.Equal("[]", await closed.Client.GetStringAsync("jobs"));
+    }
+
+    [Fact]
     public async Task Model_paths_are_only_in_the_operators_command()
     {
         var engine = new GatedEngine();

@@ -123,9 +123,11 @@ public sealed class CommandIntake(
             accounts, jobs, engines, clock, cancellationToken);
         var settings = await users.GetWebhookSettingsAsync(submission.UserId, cancellationToken);
         var replyUrl = submission.Field("replyUrl") ?? settings.ReplyUrl;
-        if (replyUrl is not null && await replyUrls.CheckAsync(submission.Field("replyUrl") is null ? "replyUrl (your default, POST /webhook)" : "replyUrl",
-                replyUrl, cancellationToken) is { } refusedUrl)
-            throw new RefusedException(refusedUrl);
+        if (replyUrl is not null && await replyUrls.CheckAsync("replyUrl", replyUrl, cancellationToken) is { } refusedUrl)
+        {
+            throw new RefusedException(submission.Field("replyUrl") is not null ? refusedUrl
+                : refusedUrl with { Details = $"It is your default replyUrl (POST /webhook): set another, or clear it with {{\"replyUrl\": null}}. {refusedUrl.Details}" });
+        }
 
         var job = NewJob(submission, uploads.Count, account, blocking, replyUrl, settings.ReplyEvents);
         if (storing is not null) await storing(job.Id);
