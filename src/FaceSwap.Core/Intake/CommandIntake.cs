@@ -129,7 +129,7 @@ public sealed class CommandIntake(
                 : refusedUrl with { Details = $"It is your default replyUrl (POST /webhook): set another, or clear it with {{\"replyUrl\": null}}. {refusedUrl.Details}" });
         }
 
-        var job = NewJob(submission, uploads.Count, account, blocking, replyUrl, settings.ReplyEvents);
+        var job = NewJob(submission, account, blocking, replyUrl, settings.ReplyEvents);
         if (storing is not null) await storing(job.Id);
         var files = new Dictionary<string, InputFile>();
         var inserted = false;
@@ -157,7 +157,7 @@ public sealed class CommandIntake(
         return new IntakeResult.Accepted(await WakeAndAnswerAsync(job, blocking, cancellationToken), Replayed: false);
     }
 
-    private Job NewJob(Submission submission, int fileCount, Account account, bool blocking, string? replyUrl, ReplyEvents replyEvents)
+    private Job NewJob(Submission submission, Account account, bool blocking, string? replyUrl, ReplyEvents replyEvents)
     {
         var spec = submission.Command;
         var now = clock.GetUtcNow();
