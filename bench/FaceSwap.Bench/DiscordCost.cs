@@ -26,17 +26,28 @@ public static partial class DiscordCost
 {
     public static async Task RunAsync(string repo, string work, Options options, Table table)
     {
+        var failures = new List<string>();
         foreach (var channels in options.Channels)
         {
             foreach (var jobs in options.ConcurrentJobs)
             {
-                var cost = await MeasureAsync(repo, work, options, channels, jobs);
+                Cost cost;
+                try
+                {
+                    cost = await MeasureAsync(repo, work, options, channels, jobs);
+                }
+                catch (Exception e)
+                {
+                    failures.Add($"{jobs} jobs on {channels} channels: {e.Message}");
+                    continue;
+                }
                 var routes = string.Join(", ", cost.ByRoute.OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value}"));
                 table.Add(new Row($"Discord requests per job: {jobs} concurrent async jobs (headshot) on {channels} channel{(channels > 1 ? "s" : "")}",
                     $"**{cost.Requests / (double)jobs:0.0} per job** ({cost.Requests} requests: {routes}); {cost.Completed}/{jobs} completed in {cost.Elapsed.TotalSeconds:F1} s",
                     "—", "—", "≤ 3 per job + polling per channel", null));
             }
         }
+        if (failures.Count > 0) throw new InvalidOperationException(string.Join("; ", failures));
         table.Note("Discord cost: the sandbox's default rate limits, except create-interaction raised to 100 per 5 s per account so that a run " +
                    $"takes seconds; bot reply after {Delays(options).Reply.TotalSeconds:0.#} s, async result after {Delays(options).Result.TotalSeconds:0.#} s.");
     }

@@ -19,7 +19,8 @@ public sealed class FaceSwapServer : IAsyncDisposable
         _process = process;
         DataDir = dataDir;
         SandboxBaseUrl = new Uri($"http://127.0.0.1:{sandboxPort}");
-        Client = CreateClient(TimeSpan.FromMinutes(2));
+        // Commands answer after their engine's first reply or end: on one busy Discord channel that can be minutes.
+        Client = CreateClient(TimeSpan.FromMinutes(10));
     }
 
     public HostedProcess Process => _process;

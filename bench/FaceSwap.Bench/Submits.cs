@@ -4,28 +4,46 @@ using Microsoft.Data.Sqlite;
 namespace FaceSwap.Bench;
 
 /// <summary>
-/// Durable submits through HTTP: wrk posting a small async command (each job committed before its answer),
-/// against the baseline of this disk: one writer committing single-row inserts with the server's settings
-/// (WAL, synchronous=FULL), the most durable commits per second any one-writer design gets here.
+/// Durable submits through HTTP: wrk posting a small command (listid, blocking, on local channels: the local
+/// engine answers it without image work), each job committed before it runs and its end committed before
+/// the answer, against the baseline of this disk: one writer committing single-row inserts with the server's
+/// durability (WAL, an fsync per commit), the most durable commits per second one writer gets here.
 /// </summary>
 public static class Submits
 {
+    /// <summary>Local channels the submits are spread over (a channel runs one blocking command at a time).</summary>
+    private const int Channels = 1024;
+
     public static async Task RunAsync(string repo, string work, Options options, Table table)
     {
         var commits = DurableCommitsPerSecond(Path.Combine(work, "commits.db"), options.Duration);
         await using var server = await FaceSwapServer.StartAsync(repo, work, "submits");
+        await Task.WhenAll(Enumerable.Range(0, Channels).Chunk(64).Select(async chunk =>
+        {
+            foreach (var i in chunk)
+            {
+                var saved = await server.Client.PostAsync($"account/bench-{i}",
+                    new StringContent("""{"engine":"local"}""", System.Text.Encoding.UTF8, "application/json"));
+                if (!saved.IsSuccessStatusCode) throw new InvalidOperationException($"local channel bench-{i}: {(int)saved.StatusCode} {await saved.Content.ReadAsStringAsync()}");
+            }
+        }));
+        // The first local job loads the engine's models; that is start-up, not submitting.
+        await server.SubmitAsync("listid", ("channel", "bench-0"));
         var script = Path.Combine(AppContext.BaseDirectory, "submit.lua");
-        var url = new Uri(server.BaseUrl, "/v1/faceswap/headshot").ToString();
+        var url = new Uri(server.BaseUrl, "/v1/faceswap/listid").ToString();
         await Wrk.RunAsync(url, options.WarmUp, headers: StatusReads.AuthHeaders, script: script);
         var before = CountJobs(server.DataDir);
         var result = await Wrk.RunAsync(url, options.Duration, headers: StatusReads.AuthHeaders, script: script);
         var stored = CountJobs(server.DataDir) - before;
-        if (result.Errors > 0) throw new InvalidOperationException($"{result.Errors} of {result.Requests} submits failed");
-        // Every answered submit must be a committed job (wrk may have a few requests cut off at the end).
-        if (stored < result.Requests) throw new InvalidOperationException($"{result.Requests} submits answered but only {stored} jobs stored");
-        table.Add(new Row("durable submits: `POST /headshot` (async, small), wrk -t1 -c64, each committed before the answer",
-            $"{result.Describe("jobs/s")}; {stored:N0} jobs stored", Table.Rate(commits, "commits/s (one writer, same pragmas)"),
-            Table.Times(result.RequestsPerSecond / commits), "≥ 1,000 jobs/s", result.RequestsPerSecond >= 1000));
+        // A busy channel (429) is possible when one request outlasts a thousand others; only 200s count as jobs.
+        var seconds = result.Requests / result.RequestsPerSecond;
+        var jobsPerSecond = (result.Requests - result.Errors) / seconds;
+        if (result.Requests - result.Errors <= 0) throw new InvalidOperationException($"no submit succeeded ({result.Errors} errors)");
+        if (stored < result.Requests - result.Errors) throw new InvalidOperationException($"{result.Requests - result.Errors} submits answered but only {stored} jobs stored");
+        table.Add(new Row("durable submits: `POST /listid` (blocking, local engine, no image), wrk -t1 -c64; each job committed before it runs, its end before the answer",
+            $"{Table.Rate(jobsPerSecond, "jobs/s")}, p99 {Table.Ms(result.P99Ms)}; {stored:N0} jobs stored" + (result.Errors > 0 ? $", {result.Errors} refused" : ""),
+            Table.Rate(commits, "commits/s (one writer, fsync per commit)"),
+            Table.Times(jobsPerSecond / commits), "≥ 1,000 jobs/s", jobsPerSecond >= 1000));
     }
 
     private static long CountJobs(string dataDir)
