@@ -98,7 +98,7 @@ public sealed class ClassicalFaceSwapper
 
         if (MatchColours)
         {
-            using var skin = FaceShape.SkinMask(size, to, face);
+            using var skin = FaceShape.SkinMask(to, face);
             ColourTransfer.Apply(warped, region, skin, placed);
         }
         // Outside the face the warp is black; giving it the target's pixels keeps the blend's coarse bands
