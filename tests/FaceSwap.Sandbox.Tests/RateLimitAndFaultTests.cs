@@ -225,7 +225,7 @@ public sealed class RateLimitAndFaultTests
         var bodies = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => discord.InteractionBodyAsync("listid")));
         var responses = await Task.WhenAll(bodies.Select(b => discord.PostInteractionAsync(b)));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.NoContent, r.StatusCode));
-        await discord.WaitForMessageAsync(_ => discord.Server.UnansweredInteractions == 0);
+        await discord.WaitUntilAsync(() => discord.Server.UnansweredInteractions == 0);
         var messages = await discord.MessagesAsync();
         // A bot with a queue this long defers (LOADING at once) and edits each in turn: one message per interaction.
         Assert.All(messages, m => Assert.Equal(0, (int)m["flags"]!));

@@ -171,6 +171,19 @@ public sealed class TestDiscord : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until <paramref name="condition"/> holds, pushing fake time forward in small steps meanwhile.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan? fakeTimeLimit = null)
+    {
+        var limit = Clock.GetUtcNow() + (fakeTimeLimit ?? TimeSpan.FromMinutes(2));
+        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            if (Clock.GetUtcNow() >= limit || DateTime.UtcNow > wallDeadline) throw new TimeoutException("the condition never held");
+            Clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(5);
+        }
+    }
+
     /// <summary>
     /// The bot's answer (not loading, not the interim text) to the first of our interactions accepted after
     /// <paramref name="sentAfter"/>: interaction ids are snowflakes taken when Discord accepts the interaction, and
