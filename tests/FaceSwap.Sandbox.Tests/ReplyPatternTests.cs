@@ -163,6 +163,7 @@ public sealed class ReplyPatternTests
         Assert.Equal((string)first["id"]!, (string)result["message_reference"]!["message_id"]!);
         Assert.Equal((string)first["id"]!, (string)result["referenced_message"]!["id"]!);
         Assert.Contains($"[jobid: {jobId}]", (string)result["content"]!);
+        Assert.Equal(discord.UserId, (string)result["mentions"]![0]!["id"]!); // "<@user> …" lists the user in mentions
         Assert.Equal(discord.Server.State.BotUser.Id, (string)result["author"]!["id"]!);
         // Posted by the bot user, not through the interaction's webhook.
         Assert.Null(result["interaction_metadata"]);
