@@ -160,7 +160,7 @@ public sealed class TestDiscord : IAsyncDisposable
     public async Task<JsonObject> WaitForMessageAsync(Func<JsonObject, bool> match, TimeSpan? fakeTimeLimit = null)
     {
         var limit = Clock.GetUtcNow() + (fakeTimeLimit ?? TimeSpan.FromMinutes(2));
-        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var found = (await MessagesAsync()).FirstOrDefault(match);
@@ -175,7 +175,7 @@ public sealed class TestDiscord : IAsyncDisposable
     public async Task WaitUntilAsync(Func<bool> condition, TimeSpan? fakeTimeLimit = null)
     {
         var limit = Clock.GetUtcNow() + (fakeTimeLimit ?? TimeSpan.FromMinutes(2));
-        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!condition())
         {
             if (Clock.GetUtcNow() >= limit || DateTime.UtcNow > wallDeadline) throw new TimeoutException("the condition never held");
