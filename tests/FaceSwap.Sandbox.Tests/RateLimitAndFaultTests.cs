@@ -212,9 +212,8 @@ public sealed class RateLimitAndFaultTests
         Assert.Equal(HttpStatusCode.OK, added.StatusCode);
         string userId = (string)JsonNode.Parse(await added.Content.ReadAsStringAsync())!["user_id"]!;
 
-        using var client = new HttpClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "t2");
-        var me = JsonNode.Parse(await client.GetStringAsync(discord.Server.ApiBaseUrl + "/users/@me"))!;
+        using var client = ApiClient(discord.Server, "t2");
+        var me = JsonNode.Parse(await client.GetStringAsync("users/@me"))!;
         Assert.Equal(userId, (string)me["id"]!);
     }
 

@@ -32,8 +32,7 @@ public sealed class TestDiscord : IAsyncDisposable
         Server = server;
         UserId = userId;
         Clock = clock;
-        Http = new HttpClient { BaseAddress = new Uri(server.ApiBaseUrl + "/") };
-        Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", Token);
+        Http = ApiClient(server, Token);
     }
 
     public SandboxServer Server { get; }
@@ -55,6 +54,15 @@ public sealed class TestDiscord : IAsyncDisposable
         var server = await SandboxServer.StartAsync(options);
         string userId = server.State.AddAccount(Token, GuildId, ChannelId, "tester");
         return new TestDiscord(server, userId, clock);
+    }
+
+    /// <summary>A client of the sandbox's API as a Discord client is one: a User-Agent, and the token when given.</summary>
+    public static HttpClient ApiClient(SandboxServer server, string? token)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(server.ApiBaseUrl + "/") };
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "FaceSwapSandboxTests (https://example.invalid, 1.0)");
+        if (token is not null) client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", token);
+        return client;
     }
 
     /// <summary>Lifts every route limit, for tests that send many commands.</summary>
