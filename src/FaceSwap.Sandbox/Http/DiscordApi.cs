@@ -82,8 +82,8 @@ public static class DiscordApi
     }
 
     /// <summary>
-    /// The user-account route clients send commands with: 204 and no body (as the proxies in
-    /// research/discord-proxy-anchors.md §1.3 read it), so the client learns neither the interaction id nor anything else.
+    /// The user-account route clients send commands with (not in Discord's docs): 204 and no body, the only answer
+    /// open-source clients such as novicezk/midjourney-proxy count as success. The client learns no interaction id.
     /// </summary>
     private static async Task<IResult> CreateInteraction(HttpContext context, SandboxState state, EmulatedBot bot)
     {
