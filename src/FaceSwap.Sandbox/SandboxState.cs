@@ -81,6 +81,22 @@ public sealed class SandboxState
 
     public TimeProvider Clock { get; }
 
+    private readonly ConcurrentQueue<AcceptedInteraction> _received = new();
+
+    /// <summary>
+    /// Every interaction Discord accepted (answered 204) since this process started, in order: what a test counts
+    /// to prove a command reached the bot exactly once, whatever reply pattern or edit later hid its options.
+    /// Observation only, not kept in the state file.
+    /// </summary>
+    public IReadOnlyCollection<AcceptedInteraction> Received => _received;
+
+    /// <summary>Logs an accepted interaction without its files (a long-running sandbox must not keep every upload), the newest 100,000.</summary>
+    internal void Receive(AcceptedInteraction interaction)
+    {
+        _received.Enqueue(interaction with { Files = new Dictionary<string, InteractionFile>() });
+        while (_received.Count > 100_000) _received.TryDequeue(out _);
+    }
+
     /// <summary>Raised after a change the state file must keep (set by <see cref="SandboxServer"/> when it has a data folder).</summary>
     internal Action? Changed { get; set; }
 
