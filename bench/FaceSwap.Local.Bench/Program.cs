@@ -57,13 +57,13 @@ foreach (var (name, bytes) in cases)
     var faces = pipeline.Analyse(decoded);
     if (faces.Count == 0) { Console.WriteLine($"{name}: no face found, skipped"); continue; }
     var face = faces.MaxBy(x => x.Area)!;
-    var box = models.Detector!.Detect(decoded).MaxBy(x => x.Area)!.Box;
+    var detected = models.Detector!.Detect(decoded).MaxBy(x => x.Area)!;
 
     var decode = Median(() => Time(() => codec.Decode(bytes, "image").Dispose()));
     var encode = Median(() => Time(() => codec.Encode(decoded, format)));
     var detect = Median(() => Time(() => models.Detector.Detect(decoded)));
     var haar = Median(() => Time(() => haarModels.Detector!.Detect(decoded)));
-    var landmarks = Median(() => Time(() => models.Landmarker!.Locate(decoded, box)));
+    var landmarks = Median(() => Time(() => models.Landmarker!.Locate(decoded, detected)));
     var warpBlend = Median(() =>
     {
         using var copy = decoded.Clone();

@@ -5,6 +5,7 @@ using FaceSwap.Core.Storage;
 using FaceSwap.Core.Storage.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FaceSwap.Core;
 
@@ -17,7 +18,7 @@ public static class CoreServices
     public static IServiceCollection AddFaceSwapCore(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
         services.Configure<JobsOptions>(configuration.GetSection(JobsOptions.Section));
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new SqliteDatabase(Path.Combine(dataDir, "faceswap.db")));
         services.AddSingleton<IBlobStore>(new FileBlobStore(Path.Combine(dataDir, "blobs")));
         services.AddSingleton<DiscordTokenProtector>();

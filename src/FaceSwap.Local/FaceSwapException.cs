@@ -13,6 +13,8 @@ public enum FaceSwapError
     UnknownId,
     InvalidRequest,
     Unsupported,
+    /// <summary>The target face is turned too far from the saved face for the classical (2-D) swap.</summary>
+    FaceTurnedTooFar,
 }
 
 /// <summary>

@@ -30,7 +30,7 @@ public sealed class FaceSwapPipeline(FaceModels models)
         var faces = new List<AnalysedFace>();
         foreach (var d in Models.Detector!.Detect(image))
         {
-            var l68 = Models.Landmarker?.Locate(image, d.Box);
+            var l68 = Models.Landmarker?.Locate(image, d);
             var five = d.FivePoints ?? (l68 is null ? null : FaceAlignment.FivePointsFrom68(l68));
             if (five is null) continue;
             faces.Add(new AnalysedFace(d.Box, d.Score, five, l68));
@@ -142,10 +142,27 @@ public sealed class FaceSwapPipeline(FaceModels models)
             }
 
         var changed = new Mat(target.Size(), MatType.CV_8UC1, Scalar.All(0));
+        FaceSwapException? refused = null;
+        var swapped = 0;
         foreach (var (face, source) in plan)
         {
-            using var mask = SwapOne(target, face, source);
-            Cv2.BitwiseOr(changed, mask, changed);
+            try
+            {
+                using var mask = SwapOne(target, face, source);
+                Cv2.BitwiseOr(changed, mask, changed);
+                swapped++;
+            }
+            // Greedy mode swaps whatever faces it can: a face turned too far stays as it was. A face the
+            // request named by its place is refused with the reason.
+            catch (FaceSwapException e) when (greedy && e.Kind == FaceSwapError.FaceTurnedTooFar)
+            {
+                refused ??= e;
+            }
+        }
+        if (swapped == 0 && refused is not null)
+        {
+            changed.Dispose();
+            throw refused;
         }
         return changed;
     }

@@ -86,7 +86,9 @@ public sealed class DiscordFlowTests : IAsyncLifetime
     {
         await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto()));
         var job = await PostAsync("headshot", ("prompt", "me, a mad king"));
-        Assert.Contains((string?)job["status"], new[] { "created", "started" });
+        // The answer comes after the bot's first reply, and carries it (spec section 3, async).
+        Assert.Contains((string?)job["status"], new[] { "started", "progress" });
+        Assert.Contains("Job Submitted [jobid:", (string?)job["content"]);
         var jobId = (string)job["jobid"]!;
         var seenSubmitted = false;
         JsonObject current;

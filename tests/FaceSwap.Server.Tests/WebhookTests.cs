@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using FaceSwap.Core.Engines;
+using FaceSwap.Core.Storage;
+using FaceSwap.Core.Webhooks;
 using FaceSwap.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -136,14 +138,54 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Single(_receiver.Calls);
     }
 
-    [Fact]
-    public async Task Without_the_allow_list_loopback_is_refused()
+    [Theory]
+    [InlineData("http://127.0.0.1:9/hook", "127.0.0.1 is loopback")]
+    [InlineData("http://localhost:9/hook", "localhost resolves only to non-public addresses (loopback)")]
+    [InlineData("http://[::1]:9/hook", "::1 is loopback")]
+    [InlineData("http://192.168.1.20/hook", "192.168.1.20 is private")]
+    [InlineData("http://169.254.169.254/latest/meta-data", "169.254.169.254 is cloud metadata")]
+    [InlineData("http://[2002:7f00:1::1]/hook", "is 6to4 tunnel")]
+    public async Task Without_the_allow_list_a_non_public_reply_url_is_refused_at_submit(string url, string reason)
     {
         await using var guarded = await RunningServer.StartAsync(
             new Dictionary<string, string?> { ["FaceSwap:Webhooks:RetrySchedule:0"] = "00:00:00" },
             services => services.AddSingleton<IEngine>(_engine));
         await guarded.AddAccountAsync(await guarded.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName);
-        var job = await (await guarded.Client.PostAsync("listid", Forms.Multipart(("replyUrl", _receiver.Url())))).JsonAsync();
+
+        var response = await guarded.Client.PostAsync("listid", Forms.Multipart(("replyUrl", url)));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.JsonAsync();
+        Assert.Equal($"Param replyUrl ({url}) can not receive callbacks", (string?)error["error"]);
+        Assert.Contains(reason, (string?)error["errorDetails"]);
+        Assert.Contains("FaceSwap:Webhooks:AllowedHosts", (string?)error["errorDetails"]);
+        Assert.Contains("FaceSwap:Webhooks:AllowedNetworks", (string?)error["errorDetails"]);
+        // What a name resolves to is never told.
+        if (url.Contains("localhost")) Assert.DoesNotContain("127.0.0.1", (string?)error["errorDetails"]);
+        Assert.Equal("[]", await guarded.Client.GetStringAsync("jobs"));
+        Assert.Empty(_engine.Runs);
+
+        // The default replyUrl is judged the same way when it is set.
+        var setting = await guarded.Client.PostAsJsonAsync("webhook", new { replyUrl = url });
+        Assert.Equal(HttpStatusCode.BadRequest, setting.StatusCode);
+        Assert.Contains("FaceSwap:Webhooks:AllowedNetworks", (string?)(await setting.JsonAsync())["errorDetails"]);
+        Assert.Null((await (await guarded.Client.GetAsync("webhook")).JsonAsync())["replyUrl"]);
+    }
+
+    [Fact]
+    public async Task The_guard_still_judges_each_delivery_at_connect()
+    {
+        // Allowed when the job was submitted, refused when it is delivered (as after a DNS change): the connect-time
+        // check is the one that counts. The delivery is written to the outbox directly, as a transition would.
+        await using var guarded = await RunningServer.StartAsync(
+            new Dictionary<string, string?> { ["FaceSwap:Webhooks:RetrySchedule:0"] = "00:00:00" },
+            services => services.AddSingleton<IEngine>(_engine));
+        await guarded.AddAccountAsync(await guarded.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName);
+        var job = await (await guarded.Client.PostAsync("listid", Forms.Multipart())).JsonAsync();
+        var stored = (await guarded.Service<IJobStore>().FindAsync((string)job["jobid"]!, CancellationToken.None)).Job!;
+        var now = DateTimeOffset.UtcNow;
+        await guarded.Service<IDeliveryStore>().EnqueueAsync(new Delivery(DeliveryPolicy.NewDeliveryId(), stored.Id, stored.UserId,
+            "http://localhost:9/hook", "completed", stored, DeliveryState.Pending, 0, now, now), CancellationToken.None);
+        guarded.Service<FaceSwap.Server.Webhooks.WebhookDeliverer>().Wake();
         JsonArray log;
         var tries = 0;
         do
@@ -151,7 +193,9 @@ public sealed class WebhookTests : IAsyncLifetime
             await Task.Delay(100);
             log = JsonNode.Parse(await guarded.Client.GetStringAsync($"jobs/deliveries?jobid={job["jobid"]}"))!.AsArray();
         } while ((log.Count == 0 || log[0]!["attempts"]!.AsArray().Count == 0) && ++tries < 100);
-        Assert.Contains("loopback", (string?)log[0]!["attempts"]![0]!["error"]);
+        var error = (string?)log[0]!["attempts"]![0]!["error"];
+        Assert.Contains("loopback", error);
+        Assert.DoesNotContain("127.0.0.1", error);
         Assert.Empty(_receiver.Calls);
     }
 
@@ -188,10 +232,36 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Async_jobs_also_notify_their_start_and_redeliver_resends()
+    public async Task By_default_an_async_job_calls_its_reply_url_once_when_it_ends_and_redeliver_resends()
     {
         _engine.AutoComplete = false;
         var job = await (await _server.Client.PostAsync("headshot", Forms.Multipart(("prompt", "x"), ("replyUrl", _receiver.Url())))).JsonAsync();
+        var jobId = (string)job["jobid"]!;
+        Assert.Equal("started", (string?)job["status"]);
+        _engine.Open(jobId);
+        var calls = await _receiver.WaitForCallsAsync(1);
+        Assert.Equal("completed", (string?)JsonNode.Parse(calls[0].Body)!["status"]);
+        // The outbox holds exactly one delivery for the job: the start was no event.
+        Assert.Single(await WaitForDeliveryStateAsync(jobId, "delivered"));
+
+        var redeliver = await _server.Client.PostAsync($"jobs/redeliver?jobid={jobId}", null);
+        Assert.Equal(HttpStatusCode.Accepted, redeliver.StatusCode);
+        var again = await _receiver.WaitForCallsAsync(2);
+        Assert.Equal("completed", (string?)JsonNode.Parse(again[1].Body)!["status"]);
+        Assert.Equal((string?)(await redeliver.JsonAsync())["webhookId"], again[1].Headers["webhook-id"]);
+        Assert.Equal(2, (await DeliveriesAsync(jobId)).Count);
+    }
+
+    [Fact]
+    public async Task Started_and_progress_callbacks_are_a_per_user_opt_in()
+    {
+        _engine.AutoComplete = false;
+        var optIn = await _server.Client.PostAsJsonAsync("webhook", new { replyUrl = _receiver.Url("/all"), events = new[] { "started", "progress" } });
+        Assert.Equal(HttpStatusCode.NoContent, optIn.StatusCode);
+        var settings = await (await _server.Client.GetAsync("webhook")).JsonAsync();
+        Assert.Equal("""["started","progress"]""", settings["events"]!.ToJsonString());
+
+        var job = await (await _server.Client.PostAsync("headshot", Forms.Multipart(("prompt", "x")))).JsonAsync();
         var jobId = (string)job["jobid"]!;
         var started = await _receiver.WaitForCallsAsync(1);
         Assert.Equal("started", (string?)JsonNode.Parse(started[0].Body)!["status"]);
@@ -200,12 +270,12 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Equal("completed", (string?)JsonNode.Parse(calls[1].Body)!["status"]);
         Assert.NotEqual(calls[0].Headers["webhook-id"], calls[1].Headers["webhook-id"]);
 
-        var redeliver = await _server.Client.PostAsync($"jobs/redeliver?jobid={jobId}", null);
-        Assert.Equal(HttpStatusCode.Accepted, redeliver.StatusCode);
-        var again = await _receiver.WaitForCallsAsync(3);
-        Assert.Equal("completed", (string?)JsonNode.Parse(again[2].Body)!["status"]);
-        Assert.Equal((string?)(await redeliver.JsonAsync())["webhookId"], again[2].Headers["webhook-id"]);
-        Assert.Equal(3, (await DeliveriesAsync(jobId)).Count);
+        // Setting the replyUrl again without events opts out; an event that is not an opt-in is refused.
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.Client.PostAsJsonAsync("webhook", new { replyUrl = _receiver.Url("/all") })).StatusCode);
+        Assert.Equal("[]", (await (await _server.Client.GetAsync("webhook")).JsonAsync())["events"]!.ToJsonString());
+        var bad = await _server.Client.PostAsJsonAsync("webhook", new { replyUrl = _receiver.Url("/all"), events = new[] { "completed" } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("Param events must be a list of event names", (string?)(await bad.JsonAsync())["error"]);
     }
 
     [Fact]

@@ -6,18 +6,21 @@ using FaceSwap.Core.Storage;
 namespace FaceSwap.Core.Dispatch;
 
 /// <summary>
-/// One engine run of one job: every report is a single transactional write through the job store (which
-/// refuses to touch a terminal job), followed by a wake-up of the job's waiters.
+/// One engine run of one job: every report is a single transactional write through the job store, which
+/// refuses to touch a terminal job and checks that this node still holds the job's lease, followed by a
+/// wake-up of the job's waiters. A write refused for a lost lease stops the run (<paramref name="leaseLost"/>).
 /// </summary>
 internal sealed class JobExecution(
     Job job,
     Account account,
+    string leaseOwner,
     IJobStore jobs,
     IAccountStore accounts,
     IBlobStore blobs,
     JobNotifier notifier,
     Func<string, bool> clientWaiting,
-    TimeProvider clock) : IJobExecution
+    TimeProvider clock,
+    Action leaseLost) : IJobExecution
 {
     public Job Job { get; private set; } = job;
     public Account Account { get; } = account;
@@ -50,19 +53,24 @@ internal sealed class JobExecution(
             attachments.Add(new Attachment(JobIds.NewAttachmentId(), file.ContentType, file.FileName,
                 file.Content.LongLength, file.Width, file.Height, blobId, file.UpstreamId));
         }
-        var stored = await ChangeAsync(
-            j => j with { Status = JobStatus.Completed, Upstream = Merge(j.Upstream, message), Attachments = [.. j.Attachments, .. attachments] },
-            publish: true, CancellationToken.None);
-        if (stored is null)
-        {
-            // The job ended meanwhile (cancelled): its results have no owner, so they must not linger.
-            foreach (var attachment in attachments) await blobs.DeleteAsync(attachment.BlobId, CancellationToken.None);
-        }
-        else if (Account.Health != AccountHealth.Ok)
-        {
-            // A job just went through: whatever was wrong with the account (credits, a lock) is over.
+        // The bot (or engine) just delivered: whatever was wrong with the account (credits, a lock) is over.
+        // Healed before the job shows completed, so whoever sees the completion sees the account as it is now.
+        if (Account.Health != AccountHealth.Ok)
             await accounts.UpdateHealthAsync(Account.UserId, Account.Channel, AccountHealth.Ok, null, CancellationToken.None);
+        Job? stored;
+        try
+        {
+            stored = await ChangeAsync(
+                j => j with { Status = JobStatus.Completed, Upstream = Merge(j.Upstream, message), Attachments = [.. j.Attachments, .. attachments] },
+                publish: true, CancellationToken.None);
         }
+        catch (OperationCanceledException)
+        {
+            await DeleteAsync(attachments);
+            throw;
+        }
+        // The job ended meanwhile (cancelled): its results have no owner, so they must not linger.
+        if (stored is null) await DeleteAsync(attachments);
     }
 
     public Task FailAsync(string error, string? errorDetails, UpstreamMessage? message, bool moderated, CancellationToken cancellationToken) =>
@@ -83,11 +91,22 @@ internal sealed class JobExecution(
     private async Task<Job?> ChangeAsync(Func<Job, Job> change, bool publish, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var stored = await jobs.UpdateAsync(Job.Id, j => change(j) with { Updated = now }, cancellationToken);
-        if (stored is null) return null;
+        var write = await jobs.UpdateLeasedAsync(Job.Id, leaseOwner, j => change(j) with { Updated = now }, cancellationToken);
+        if (write.LeaseLost)
+        {
+            // Another node runs this job now: nothing of this run may land, so it ends here.
+            leaseLost();
+            throw new OperationCanceledException($"Job {Job.Id} is leased by another node now");
+        }
+        if (write.Stored is not { } stored) return null;
         Job = stored;
         if (publish) notifier.Publish(stored);
         return stored;
+    }
+
+    private async Task DeleteAsync(IEnumerable<Attachment> attachments)
+    {
+        foreach (var attachment in attachments) await blobs.DeleteAsync(attachment.BlobId, CancellationToken.None);
     }
 
     private static UpstreamMessage Merge(UpstreamMessage current, UpstreamMessage update) => new(

@@ -14,6 +14,12 @@ public interface IEngine
     /// <summary>The <c>engine</c> value of the accounts it serves: <see cref="EngineNames"/>.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// The commands this engine runs: the one place that says so. Submission refuses any other verb on a
+    /// channel of this engine with a 400, before anything is stored.
+    /// </summary>
+    IReadOnlySet<Verb> SupportedVerbs => VerbNames.All;
+
     Task RunAsync(IJobExecution execution, CancellationToken cancellationToken);
 }
 

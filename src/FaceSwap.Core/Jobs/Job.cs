@@ -46,6 +46,8 @@ public sealed record Job
 
     public string? ReplyUrl { get; init; }
     public string? ReplyRef { get; init; }
+    /// <summary>Which non-terminal changes the replyUrl hears of (the user's opt-in when the job was submitted).</summary>
+    public Webhooks.ReplyEvents ReplyEvents { get; init; }
     public string? ParentJobId { get; init; }
 
     public UpstreamMessage Upstream { get; init; } = new();

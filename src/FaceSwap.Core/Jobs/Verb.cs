@@ -33,6 +33,9 @@ public static class VerbNames
         [Verb.Headshot] = "faceswap-headshot",
     };
 
+    /// <summary>Every verb of the API (what an engine that runs them all supports).</summary>
+    public static readonly IReadOnlySet<Verb> All = Enum.GetValues<Verb>().ToHashSet();
+
     private static readonly Dictionary<string, Verb> ByName = Names.ToDictionary(p => p.Value, p => p.Key);
 
     public static string ToWire(this Verb verb) => Names[verb];

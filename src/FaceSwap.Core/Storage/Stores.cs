@@ -17,35 +17,75 @@ public sealed record JobInsertion(bool Inserted, IReadOnlyList<string> Executing
     public static readonly JobInsertion Done = new(true, []);
 }
 
+/// <summary>A job taken by a claim: which attempt this is (1 for the first run) and how many it may have.</summary>
+public sealed record ClaimedJob(Job Job, int Attempt, int MaxAttempts)
+{
+    /// <summary>True when earlier runs were cut off (a crash) so often that this one must not run.</summary>
+    public bool AttemptsExhausted => Attempt > MaxAttempts;
+}
+
 /// <summary>
-/// Durable jobs. Every write is one transaction; <see cref="UpdateAsync"/> is the only way a job changes
-/// and it never changes a terminal job, so "terminal states are final" holds whoever writes.
+/// The outcome of an owner-checked write: the stored job, or nothing written — because the job ended (or the
+/// change declined), or because another node holds its lease now (<see cref="LeaseLost"/>: stop running it).
+/// </summary>
+public sealed record LeasedWrite(Job? Stored, bool LeaseLost)
+{
+    public static readonly LeasedWrite NotWritten = new(null, false);
+    public static readonly LeasedWrite Lost = new(null, true);
+}
+
+/// <summary>
+/// Durable jobs, one row each; its columns say everything about execution (status, attempt, max attempts,
+/// lease owner, lease until). A job is inserted unclaimed and enters execution one way only: a node's
+/// <see cref="ClaimAsync"/>. Every write is one transaction and never changes a terminal job, so "terminal
+/// states are final" holds whoever writes; an engine's writes also check that its node still holds the lease.
 /// </summary>
 public interface IJobStore
 {
     /// <summary>
-    /// Commits the job (leased to <paramref name="leaseOwner"/>). With <paramref name="exclusiveOnChannel"/>,
-    /// refuses when the user's channel already runs a blocking job, in the same transaction, so two racing
-    /// blocking requests cannot both get in.
+    /// Commits the job, unclaimed. With <paramref name="exclusiveOnChannel"/>, refuses when the user's channel
+    /// already runs a blocking job, in the same transaction, so two racing blocking requests cannot both get in.
     /// </summary>
-    Task<JobInsertion> InsertAsync(Job job, bool exclusiveOnChannel, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+    Task<JobInsertion> InsertAsync(Job job, bool exclusiveOnChannel, CancellationToken cancellationToken);
 
     Task<JobLookup> FindAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>The job if it is still executing and <paramref name="leaseOwner"/> holds its lease; else null.</summary>
+    Task<Job?> FindLeasedAsync(string id, string leaseOwner, CancellationToken cancellationToken);
+
     /// <summary>
-    /// Reads, applies <paramref name="change"/> and writes back in one transaction. Returns the stored job,
-    /// or null when the job is missing, terminal, or <paramref name="change"/> returned null.
+    /// A write by the job's user (a cancel): reads, applies <paramref name="change"/> and writes back in one
+    /// transaction. Returns the stored job, or null when the job is missing, terminal, or
+    /// <paramref name="change"/> returned null.
     /// </summary>
     Task<Job?> UpdateAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A write by the node running the job: as <see cref="UpdateAsync"/>, and refused unless
+    /// <paramref name="leaseOwner"/> still holds the job's lease.
+    /// </summary>
+    Task<LeasedWrite> UpdateLeasedAsync(string id, string leaseOwner, Func<Job, Job?> change, CancellationToken cancellationToken);
 
     /// <summary>The user's jobs that are not terminal, oldest first.</summary>
     Task<IReadOnlyList<string>> ListExecutingAsync(long userId, CancellationToken cancellationToken);
 
-    /// <summary>Takes over non-terminal jobs whose lease has run out (a crashed or stopped node's jobs).</summary>
-    Task<IReadOnlyList<Job>> ClaimOrphansAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken);
+    /// <summary>
+    /// The one way into execution: in one statement, leases to <paramref name="leaseOwner"/> up to
+    /// <paramref name="max"/> executing jobs that nobody holds (new, or their owner's lease ran out), and counts
+    /// an attempt on each. Only the first <paramref name="laneDepth"/> executing jobs of each (user, channel)
+    /// lane are eligible, oldest first, and lanes take turns (every lane's first, then every lane's second, …),
+    /// so a flooded channel neither runs out of order nor crowds out the others.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil, int laneDepth, int max, CancellationToken cancellationToken);
 
     /// <summary>Extends the leases this owner holds on the given jobs; returns the ids it still holds.</summary>
-    Task<IReadOnlySet<string>> RenewLeasesAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+    Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Hands back leases at a clean stop, so the next start claims these jobs at once; the attempt this owner
+    /// counted is given back too, since a clean stop is not a crash.
+    /// </summary>
+    Task ReleaseAsync(IReadOnlyCollection<string> ids, string leaseOwner, CancellationToken cancellationToken);
 
     /// <summary>Jobs created before <paramref name="createdBefore"/> that are not yet expired.</summary>
     Task<IReadOnlyList<Job>> ListPastRetentionAsync(DateTimeOffset createdBefore, int max, CancellationToken cancellationToken);
@@ -81,19 +121,26 @@ public interface IUserStore
     Task<ApiToken> AddTokenAsync(long userId, string tokenHash, string hint, CancellationToken cancellationToken);
     Task<(ApiToken Token, User User)?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken);
     Task<int> RevokeTokensAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The token of the <c>FaceSwap:Auth:BootstrapToken</c> setting: kept if it is the current one, else added in
+    /// the same transaction that revokes every earlier token that setting held, so a replaced value stops working.
+    /// </summary>
+    Task EnsureBootstrapTokenAsync(long userId, string tokenHash, string hint, CancellationToken cancellationToken);
     Task<IReadOnlyList<ApiToken>> ListTokensAsync(long userId, CancellationToken cancellationToken);
 
     Task<WebhookSettings> GetWebhookSettingsAsync(long userId, CancellationToken cancellationToken);
 
-    /// <summary>The user's default replyUrl, used by jobs submitted without one; null clears it.</summary>
-    Task SetReplyUrlAsync(long userId, string? replyUrl, CancellationToken cancellationToken);
+    /// <summary>The user's default replyUrl, used by jobs submitted without one (null clears it), and the callbacks they opted in to.</summary>
+    Task SetReplyUrlAsync(long userId, string? replyUrl, Webhooks.ReplyEvents events, CancellationToken cancellationToken);
 
     /// <summary>Stores the signing secrets (already encrypted by the caller).</summary>
     Task SetWebhookSecretsAsync(long userId, string currentProtected, string? previousProtected, DateTimeOffset? previousUntil, CancellationToken cancellationToken);
 }
 
-/// <summary>A user's replyUrl defaults and signing secrets (encrypted as stored).</summary>
-public sealed record WebhookSettings(string? ReplyUrl, string? SecretProtected, string? PreviousSecretProtected, DateTimeOffset? PreviousUntil);
+/// <summary>A user's replyUrl defaults, the callbacks they opted in to, and signing secrets (encrypted as stored).</summary>
+public sealed record WebhookSettings(string? ReplyUrl, string? SecretProtected, string? PreviousSecretProtected, DateTimeOffset? PreviousUntil,
+    Webhooks.ReplyEvents ReplyEvents = Webhooks.ReplyEvents.Final);
 
 /// <summary>Input uploads and result files, by opaque id.</summary>
 public interface IBlobStore

@@ -24,7 +24,8 @@ public static class ApiTokens
     /// </summary>
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    public static string Hint(string token) => token.Length <= 10 ? "…" : $"{token[..6]}…{token[^4..]}";
+    /// <summary>At most the last four characters, enough to tell tokens apart; a short token shows none.</summary>
+    public static string Hint(string token) => token.Length < 16 ? "…" : $"…{token[^4..]}";
 
     public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

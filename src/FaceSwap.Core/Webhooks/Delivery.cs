@@ -43,8 +43,9 @@ public sealed record DeliveryOutcome(DeliveryState State, DateTimeOffset? NextAt
 }
 
 /// <summary>
-/// Which job changes are worth a replyUrl call: every terminal state, and for async jobs (whose request
-/// did not wait) the moves to started and each new progress message, as the API's clients expect.
+/// Which job changes are worth a replyUrl call: every terminal state, once, as the vendor's docs promise;
+/// for async jobs (whose request did not wait) also the move to started and each new progress message,
+/// when the user opted in (<see cref="ReplyEvents"/>).
 /// </summary>
 public static class DeliveryPolicy
 {
@@ -53,8 +54,10 @@ public static class DeliveryPolicy
         if (after.ReplyUrl is null) return false;
         if (after.Status.IsTerminal()) return !before.Status.IsTerminal();
         if (after.Blocking) return false;
-        return after.Status != before.Status
-            || (after.Status == JobStatus.Progress && after.Upstream.Content != before.Upstream.Content);
+        if (after.Status == JobStatus.Started && before.Status == JobStatus.Created) return after.ReplyEvents.HasFlag(ReplyEvents.Started);
+        var newProgress = after.Status == JobStatus.Progress
+            && (before.Status != JobStatus.Progress || after.Upstream.Content != before.Upstream.Content);
+        return newProgress && after.ReplyEvents.HasFlag(ReplyEvents.Progress);
     }
 
     public static string NewDeliveryId() => "msg_" + Users.ApiTokens.Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));

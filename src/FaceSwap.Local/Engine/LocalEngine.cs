@@ -15,6 +15,9 @@ public sealed class LocalEngine(LocalFaceSwapper swapper, ISavedFaceStore store,
 {
     public string Name => EngineNames.Local;
 
+    /// <summary>Everything but changebg and headshot, which need a generative model this engine does not have.</summary>
+    public IReadOnlySet<Verb> SupportedVerbs { get; } = VerbNames.All.Except([Verb.ChangeBg, Verb.Headshot]).ToHashSet();
+
     public async Task RunAsync(IJobExecution execution, CancellationToken cancellationToken)
     {
         var job = execution.Job;

@@ -4,8 +4,9 @@ namespace FaceSwap.Local;
 
 /// <summary>
 /// The classical swap (2016-style face morph): warp the source face triangle by triangle onto the
-/// target's landmarks, match its colours to the target's skin, and Poisson-blend it in. All work happens
-/// in a region around the target face, so cost depends on the face, not on the photo.
+/// target's landmarks, match its skin colours to the target's skin, Poisson-blend it in, and fade it into
+/// the target with a feathered mask that stays inside the jaw and the hairline. All work happens in a
+/// region around the target face, so cost depends on the face, not on the photo.
 /// </summary>
 public sealed class ClassicalFaceSwapper
 {
@@ -21,75 +22,177 @@ public sealed class ClassicalFaceSwapper
     /// <summary>
     /// Pastes the source face onto <paramref name="target"/> in place. Returns the blend mask in target
     /// coordinates (CV_8UC1, 255 where pixels may have changed; nothing outside it is touched).
+    /// Throws <see cref="FaceSwapError.FaceTurnedTooFar"/> when the two poses are too far apart for a 2-D warp.
     /// </summary>
     public Mat SwapInto(Mat target, Mat source, IReadOnlyList<Point2f> sourceLandmarks, IReadOnlyList<Point2f> targetLandmarks)
     {
-        if (sourceLandmarks.Count != targetLandmarks.Count) throw new ArgumentException("landmark sets differ in size");
+        if (sourceLandmarks.Count != 68 || targetLandmarks.Count != 68) throw new ArgumentException("the classical swap needs 68 landmarks on both faces");
+        var plan = PoseCheck.Plan(sourceLandmarks, targetLandmarks);
+        if (plan.Refuse) throw new FaceSwapException(FaceSwapError.FaceTurnedTooFar, "The face is turned too far for the classical swap", plan.Reason);
+
+        // A face turned the other way than the target's fits better mirrored: its visible cheek lands on the target's visible cheek.
+        using var mirrored = plan.MirrorSource ? source.Flip(FlipMode.Y) : null;
+        var from = FaceShape.WithForehead(plan.MirrorSource ? FaceShape.Mirror(sourceLandmarks, source.Width) : sourceLandmarks);
+        var to = FaceShape.WithForehead(targetLandmarks);
+
         var fullMask = new Mat(target.Size(), MatType.CV_8UC1, Scalar.All(0));
-        var hullBounds = Cv2.BoundingRect(targetLandmarks);
+        var hullBounds = Cv2.BoundingRect(to);
         var margin = Math.Max(8, Math.Max(hullBounds.Width, hullBounds.Height) / 8);
         var roi = new Rect(hullBounds.X - margin, hullBounds.Y - margin, hullBounds.Width + 2 * margin, hullBounds.Height + 2 * margin)
                   & new Rect(0, 0, target.Width, target.Height);
         if (roi.Width < 8 || roi.Height < 8) return fullMask;
 
-        var local = targetLandmarks.Select(p => new Point2f(p.X - roi.X, p.Y - roi.Y)).ToArray();
         using var targetRoi = new Mat(target, roi);
         var side = Math.Max(roi.Width, roi.Height);
-        Mat mask;
-        if (side <= BlendSize)
-        {
-            mask = SwapRegion(targetRoi, source, sourceLandmarks, local);
-        }
-        else
-        {
-            var scale = (float)BlendSize / side;
-            using var small = targetRoi.Resize(new Size(Math.Max(8, (int)Math.Round(roi.Width * scale)), Math.Max(8, (int)Math.Round(roi.Height * scale))), 0, 0, InterpolationFlags.Area);
-            var sx = (float)small.Width / roi.Width;
-            var sy = (float)small.Height / roi.Height;
-            using var smallMask = SwapRegion(small, source, sourceLandmarks, local.Select(p => new Point2f(p.X * sx, p.Y * sy)).ToArray());
-            using var up = small.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
-            mask = smallMask.Resize(roi.Size, 0, 0, InterpolationFlags.Nearest);
-            up.CopyTo(targetRoi, mask);
-        }
-        using (mask)
+        var scale = side <= BlendSize ? 1f : (float)BlendSize / side;
+        var local = to.Select(p => new Point2f((p.X - roi.X) * scale, (p.Y - roi.Y) * scale)).ToArray();
+        using var work = scale == 1f
+            ? targetRoi.Clone()
+            : targetRoi.Resize(new Size(Math.Max(8, (int)Math.Round(roi.Width * scale)), Math.Max(8, (int)Math.Round(roi.Height * scale))), 0, 0, InterpolationFlags.Area);
+
+        var hull = FaceShape.VisibleOutline(local, plan.TargetYaw);
+        using var alpha = SwapRegion(work, mirrored ?? source, from, local, hull);
+        if (alpha is null) return fullMask;
+
+        // Fade the swapped region into the full-resolution target: a scaled-down region comes back softer
+        // than the photo around it, and only a gradual change hides that.
+        using var swapped = scale == 1f ? work.Clone() : work.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
+        using var weight = scale == 1f ? alpha.Clone() : alpha.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
+        using var rest = new Mat();
+        weight.ConvertTo(rest, MatType.CV_32F, -1, 1);
+        using var composed = new Mat();
+        Cv2.BlendLinear(swapped, targetRoi, weight, rest, composed);
+        using var changed = new Mat();
+        Cv2.Threshold(weight, changed, 0, 255, ThresholdTypes.Binary);
+        using var changedBytes = new Mat();
+        changed.ConvertTo(changedBytes, MatType.CV_8U);
+        composed.CopyTo(targetRoi, changedBytes);
         using (var maskRoi = new Mat(fullMask, roi))
-            mask.CopyTo(maskRoi);
+            changedBytes.CopyTo(maskRoi);
         return fullMask;
     }
 
-    /// <summary>Swaps inside <paramref name="region"/> (in place); returns the mask of pixels it replaced.</summary>
-    private Mat SwapRegion(Mat region, Mat source, IReadOnlyList<Point2f> sourceLandmarks, Point2f[] local)
+    /// <summary>
+    /// Swaps inside <paramref name="region"/> (in place, hard-edged) within the hull of <paramref name="outline"/> and returns the weight (CV_32FC1, 0–1)
+    /// with which the result should replace the original there, or null when nothing could be placed.
+    /// </summary>
+    private Mat? SwapRegion(Mat region, Mat source, Point2f[] from, Point2f[] to, Point2f[] outline)
     {
-        // The blend mask is where triangles landed (the landmarks' hull, up to rounding at its edge).
-        var mask = new Mat(region.Size(), MatType.CV_8UC1, Scalar.All(0));
-        using var warped = TriangleWarp.Warp(source, sourceLandmarks, local, TriangleWarp.Delaunay(local), region.Size(), mask);
-        // Keep the blend a little inside the warped area so its anti-aliased rim never shows.
-        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(5, 5)))
-            Cv2.Erode(mask, mask, kernel);
-        // SeamlessClone needs a frame of unmasked pixels around the region it solves.
-        Cv2.Rectangle(mask, new Rect(0, 0, region.Width, region.Height), Scalar.All(0), 2);
-        var bounds = Cv2.BoundingRect(mask);
-        if (bounds.Width < 4 || bounds.Height < 4)
-        {
-            mask.SetTo(Scalar.All(0));
-            return mask;
-        }
+        var size = region.Size();
+        using var coverage = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        using var warped = TriangleWarp.Warp(source, from, to, TriangleWarp.Delaunay(to), size, coverage);
 
-        if (MatchColours) ColourTransfer.Apply(warped, region, mask);
-        // Outside the mask the warp is black; giving it the target's pixels there keeps the solver's
-        // gradients at the edge free of a dark rim.
+        // The face: the hull of its visible outline (landmarks and forehead estimate), where a triangle really landed.
+        var faceWidth = Distance(to[0], to[16]);
+        using var face = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillConvexPoly(face, Cv2.ConvexHull(outline.Select(p => new Point((int)MathF.Round(p.X), (int)MathF.Round(p.Y)))), Scalar.All(255));
+        Cv2.BitwiseAnd(face, coverage, face);
+        // SeamlessClone needs a frame of unmasked pixels around the region it solves.
+        Cv2.Rectangle(face, new Rect(0, 0, size.Width, size.Height), Scalar.All(0), 2);
+        // Keep the Poisson solve off the hull's anti-aliased rim.
+        using var solve = Erode(face, 2);
+        var bounds = Cv2.BoundingRect(solve);
+        if (bounds.Width < 8 || bounds.Height < 8) return null;
+
+        if (MatchColours)
+        {
+            using var skin = FaceShape.SkinMask(size, to, face);
+            ColourTransfer.Apply(warped, region, skin, solve);
+        }
+        // Outside the face the warp is black; giving it the target's pixels keeps the solver's gradients
+        // at the edge free of a dark rim (and fills triangles that were skipped as folded).
         using (var outside = new Mat())
         {
-            Cv2.BitwiseNot(mask, outside);
+            Cv2.BitwiseNot(coverage, outside);
             region.CopyTo(warped, outside);
         }
 
-        using var blended = new Mat();
-        // OpenCV's seamlessClone writes into the mask it is given (4.13): hand it a copy.
-        using (var solverMask = mask.Clone())
-            Cv2.SeamlessClone(warped, region, solverMask, new Point(bounds.X + bounds.Width / 2, bounds.Y + bounds.Height / 2), blended, SeamlessCloneFlags.NormalClone);
-        // Copy through the mask: the solver may touch pixels in its bounding box outside the mask.
-        blended.CopyTo(region, mask);
-        return mask;
+        // Multi-band blend: each band of detail crosses over in a zone as wide as its own scale, so the
+        // pasted face's overall tone fades into the target's over the whole feather while its edges and
+        // pores stop sharply at the hull, and no band shows a line. (seamlessClone was tried: it imports
+        // the colour of whatever the mask border touches, often hair, and leaves the face washed out.)
+        var feather = Math.Max(2, (int)MathF.Round(faceWidth * 0.05f));
+        using var inner = Erode(solve, feather + 1);
+        using var weight = Feather(inner, feather);
+        using var blended = MultiBandBlend(warped, region, weight, Levels(bounds.Size));
+        blended.CopyTo(region, solve);
+
+        // The weight with which the result replaces the original: the face, feathered inside its own hull,
+        // so no band's reach shows outside it and nothing outside the mask changes.
+        var edge = Math.Max(2, feather / 2);
+        using var rim = Erode(solve, edge + 1);
+        return Feather(rim, edge);
     }
+
+    /// <summary>Pyramid levels for a region: down to about 16 px, at most 5.</summary>
+    private static int Levels(Size size) => Math.Clamp((int)Math.Log2(Math.Min(size.Width, size.Height) / 16.0), 1, 5);
+
+    /// <summary>A 0–1 weight (CV_32FC1): <paramref name="mask"/> blurred over <paramref name="radius"/> px, the blur's faint tail cut.</summary>
+    private static Mat Feather(Mat mask, int radius)
+    {
+        var weight = new Mat();
+        mask.ConvertTo(weight, MatType.CV_32F, 1 / 255.0);
+        Cv2.GaussianBlur(weight, weight, new Size(2 * radius + 1, 2 * radius + 1), 0);
+        Cv2.Threshold(weight, weight, 0.002, 0, ThresholdTypes.Tozero);
+        return weight;
+    }
+
+    /// <summary>Burt–Adelson blend of two 8-bit BGR images by a 0–1 weight for <paramref name="front"/>.</summary>
+    internal static Mat MultiBandBlend(Mat front, Mat back, Mat weight, int levels)
+    {
+        var f = new List<Mat>();
+        var b = new List<Mat>();
+        var w = new List<Mat>();
+        try
+        {
+            Mat F = new(), B = new(), W = weight.Clone();
+            front.ConvertTo(F, MatType.CV_32FC3);
+            back.ConvertTo(B, MatType.CV_32FC3);
+            f.Add(F); b.Add(B); w.Add(W);
+            for (var i = 0; i < levels; i++)
+            {
+                f.Add(f[^1].PyrDown()); b.Add(b[^1].PyrDown()); w.Add(w[^1].PyrDown());
+            }
+            // Blend the coarsest level, then add each finer level's detail band blended by that level's weight.
+            using var blended = Blend(f[^1], b[^1], w[^1]);
+            var current = blended.Clone();
+            for (var i = levels - 1; i >= 0; i--)
+            {
+                var size = f[i].Size();
+                using var up = current.PyrUp(size);
+                current.Dispose();
+                using var fd = f[i] - f[i + 1].PyrUp(size);
+                using var bd = b[i] - b[i + 1].PyrUp(size);
+                using var detail = Blend(fd, bd, w[i]);
+                current = up + detail;
+            }
+            var bytes = new Mat();
+            current.ConvertTo(bytes, MatType.CV_8UC3);
+            current.Dispose();
+            return bytes;
+        }
+        finally
+        {
+            foreach (var m in f.Concat(b).Concat(w)) m.Dispose();
+        }
+    }
+
+    private static Mat Blend(Mat front, Mat back, Mat weight)
+    {
+        using var rest = new Mat();
+        weight.ConvertTo(rest, MatType.CV_32F, -1, 1);
+        var result = new Mat();
+        Cv2.BlendLinear(front, back, weight, rest, result);
+        return result;
+    }
+
+    private static Mat Erode(Mat mask, int radius)
+    {
+        var eroded = new Mat();
+        using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * radius + 1, 2 * radius + 1));
+        Cv2.Erode(mask, eroded, kernel);
+        return eroded;
+    }
+
+    private static float Distance(Point2f a, Point2f b) => MathF.Sqrt((a.X - b.X) * (a.X - b.X) + (a.Y - b.Y) * (a.Y - b.Y));
 }

@@ -30,6 +30,28 @@ internal static class TriangleWarp
         return triangles;
     }
 
+    /// <summary>Below this area (px²) a destination triangle is a sliver: it would smear its whole source triangle into a line.</summary>
+    public const float MinArea = 0.5f;
+
+    /// <summary>Twice the signed area of a triangle: positive when its corners run counter-clockwise (in image coordinates, y down).</summary>
+    public static float SignedArea2(Point2f a, Point2f b, Point2f c) => (b.X - a.X) * (c.Y - a.Y) - (c.X - a.X) * (b.Y - a.Y);
+
+    /// <summary>
+    /// True when warping the source triangle onto the destination triangle would fold the image (the
+    /// corners run the other way round: the triangle lands mirrored, over its neighbours) or squash it
+    /// to nothing. Such a triangle is not warped; its pixels stay the target's.
+    /// </summary>
+    public static bool Folds(ReadOnlySpan<Point2f> source, ReadOnlySpan<Point2f> destination)
+    {
+        var s = SignedArea2(source[0], source[1], source[2]);
+        var d = SignedArea2(destination[0], destination[1], destination[2]);
+        return Math.Abs(d) < 2 * MinArea || Math.Abs(s) < 2 * MinArea || Math.Sign(s) != Math.Sign(d);
+    }
+
+    /// <summary>How many of <paramref name="triangles"/> would fold (see <see cref="Folds"/>).</summary>
+    public static int CountFolds(IReadOnlyList<Point2f> from, IReadOnlyList<Point2f> to, IEnumerable<(int A, int B, int C)> triangles) =>
+        triangles.Count(t => Folds([from[t.A], from[t.B], from[t.C]], [to[t.A], to[t.B], to[t.C]]));
+
     /// <summary>
     /// Warps <paramref name="source"/> so that each triangle of <paramref name="from"/> lands on the
     /// same triangle of <paramref name="to"/>, into a new image of <paramref name="size"/> (black elsewhere).
@@ -47,6 +69,7 @@ internal static class TriangleWarp
         foreach (var (a, b, c) in triangles)
         {
             Point2f[] s = [from[a], from[b], from[c]], d = [to[a], to[b], to[c]];
+            if (Folds(s, d)) continue;
             var rs = Cv2.BoundingRect(s) & sourceBounds;
             var rd = Cv2.BoundingRect(d) & outputBounds;
             if (rs.Width <= 0 || rs.Height <= 0 || rd.Width <= 0 || rd.Height <= 0) continue;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FaceSwap.Core.Accounts;
+using FaceSwap.Core.Intake;
 using FaceSwap.Core.Storage;
 using FaceSwap.Server.Auth;
 using FaceSwap.Server.Wire;
@@ -46,9 +47,10 @@ public static partial class AccountsApi
     private static async Task<IResult> SaveAccount(string channel, HttpContext http, IAccountStore accounts)
     {
         var userId = Caller.Of(http).UserId;
-        var body = await ReadBodyAsync(http);
-        var engine = Text(body, "engine") ?? EngineNames.Discord;
-        var bodyChannel = Text(body, "channel");
+        var body = await JsonBodies.ReadAsync(http.Request, http.RequestAborted);
+        if (FieldLimits.Check("channel", channel) is { } longChannel) return longChannel.ToResult();
+        var engine = JsonBodies.Text(body, "engine") ?? EngineNames.Discord;
+        var bodyChannel = JsonBodies.Text(body, "channel", number: true);
         var existing = await accounts.ListAsync(userId, http.RequestAborted);
         Account account;
         if (engine == EngineNames.Local)
@@ -61,8 +63,8 @@ public static partial class AccountsApi
         }
         else if (engine == EngineNames.Discord)
         {
-            var discord = Text(body, "discord");
-            var server = Text(body, "server");
+            var discord = JsonBodies.Text(body, "discord");
+            var server = JsonBodies.Text(body, "server", number: true);
             if (discord is null) return ApiError.MissingParam("discord");
             if (server is null) return ApiError.MissingParam("server");
             if (bodyChannel is null) return ApiError.MissingParam("channel");
@@ -114,7 +116,7 @@ public static partial class AccountsApi
         }
         view["health"] = HealthName(account.Health);
         if (account.HealthDetail is not null) view["healthDetail"] = account.HealthDetail;
-        if (capabilities.Describe(account) is { } described) view["capabilities"] = described;
+        if (capabilities.Describe(account) is { } described) view["capabilities"] = ServerPaths.Redact(described);
         return view;
     }
 
@@ -128,29 +130,6 @@ public static partial class AccountsApi
         _ => health.ToString(),
     };
 
-    private static async Task<JsonObject?> ReadBodyAsync(HttpContext http)
-    {
-        try
-        {
-            return await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>A body field as text: strings trimmed, numbers (ids sent unquoted) as written; empty means absent.</summary>
-    private static string? Text(JsonObject? body, string name)
-    {
-        var text = body?[name] switch
-        {
-            JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>().Trim(),
-            JsonValue value when value.GetValueKind() == JsonValueKind.Number => value.ToJsonString(),
-            _ => null,
-        };
-        return string.IsNullOrEmpty(text) ? null : text;
-    }
 }
 
 /// <summary>What an engine wants to say about an account (the local engine: its tier and models).</summary>
@@ -163,4 +142,26 @@ public sealed class AccountCapabilities(IEnumerable<IAccountDescriber> describer
 public interface IAccountDescriber
 {
     JsonNode? Describe(Account account);
+}
+
+/// <summary>
+/// Where this server keeps its files is the operator's business: what users see names files, never their
+/// folders (the operator's <c>models</c> command shows everything).
+/// </summary>
+public static partial class ServerPaths
+{
+    /// <summary>An absolute path (Unix or Windows), up to a space, quote or separator that ends it.</summary>
+    [GeneratedRegex(@"(?<![\w.:/])(?:[A-Za-z]:\\|/)(?:[^\s'"",;:()\[\]]+[/\\])*(?<name>[^\s'"",;:()\[\]/\\]*)")]
+    private static partial Regex AbsolutePath();
+
+    /// <summary>A copy of <paramref name="node"/> with every absolute path in its strings cut to its last part.</summary>
+    public static JsonNode? Redact(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Redact(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(Redact).ToArray()),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => JsonValue.Create(Redact(v.GetValue<string>())),
+        _ => node?.DeepClone(),
+    };
+
+    public static string Redact(string text) => AbsolutePath().Replace(text, m => m.Groups["name"].Value);
 }

@@ -22,6 +22,8 @@ public static class FilesApi
         var content = await blobs.GetAsync(attachment.BlobId, http.RequestAborted);
         if (content is null) return ApiError.Result(410, "File has expired");
         http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
+        // The stored type is what the bytes were sniffed as; browsers must not guess another.
+        http.Response.Headers.XContentTypeOptions = "nosniff";
         if (Thumbnails.Requested(http.Request) is { } box && attachment.ContentType is "image/png" or "image/jpeg" or "image/webp")
             content = Thumbnails.Fit(content, attachment.ContentType, box.Width, box.Height);
         return Results.File(content, attachment.ContentType, attachment.FileName);

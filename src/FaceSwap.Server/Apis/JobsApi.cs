@@ -20,7 +20,12 @@ public static class JobsApi
         return api;
     }
 
-    private static async Task<IResult> GetJobOrList(HttpContext http, IJobStore jobs, JobWaiters waiters, IOptions<ServerOptions> options)
+    /// <summary>
+    /// The seed page. A terminal job is rendered once and then served from <see cref="FinishedJobCache"/>
+    /// (its owner and retention checked on every read); any other job is one database read.
+    /// </summary>
+    private static async Task<IResult> GetJobOrList(HttpContext http, IJobStore jobs, JobWaiters waiters, FinishedJobCache finished,
+        JobRetention retention, IOptions<ServerOptions> options)
     {
         var caller = Caller.Of(http);
         var jobId = http.Request.Query["jobid"].ToString();
@@ -29,22 +34,37 @@ public static class JobsApi
             if (http.Request.Path.Value?.EndsWith('/') == true) return ApiError.NoJobId();
             return Results.Json(await jobs.ListExecutingAsync(caller.UserId, http.RequestAborted));
         }
-        var (job, error) = await FindOwnJobAsync(jobs, caller, jobId, http.RequestAborted);
+        var baseUrl = BaseUrls.Of(http, options.Value);
+        var wait = PreferredWait(http.Request);
+        if (finished.Find(jobId, baseUrl) is { } cached)
+        {
+            if (cached.UserId != caller.UserId) return ApiError.JobNotFound(jobId);
+            if (retention.IsPast(cached.Created)) return ApiError.JobExpired();
+            if (wait is { } nothingToWait) ApplyWait(http, nothingToWait);
+            return cached.ToResult();
+        }
+        var (job, error) = await FindOwnJobAsync(jobs, retention, caller, jobId, http.RequestAborted);
         if (job is null) return error!;
-        if (PreferredWait(http.Request) is { } wait)
+        if (wait is { } timeout)
         {
             // RFC 7240 "Prefer: wait=N": hold the answer until the job is terminal or N seconds pass.
-            http.Response.Headers["Preference-Applied"] = $"wait={(int)wait.TotalSeconds}";
-            if (!job.Status.IsTerminal()) job = (await waiters.WaitForTerminalAsync(jobId, wait, http.RequestAborted)).Job ?? job;
+            ApplyWait(http, timeout);
+            if (!job.Status.IsTerminal()) job = (await waiters.WaitForTerminalAsync(jobId, timeout, http.RequestAborted)).Job ?? job;
         }
-        return Results.Json(JobView.Render(job, BaseUrls.Of(http, options.Value)));
+        var rendered = RenderedJob.Of(job, baseUrl);
+        if (rendered.Terminal) finished.Add(rendered);
+        return rendered.ToResult();
     }
 
     /// <summary>The longest wait one request may ask for.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
 
+    private static void ApplyWait(HttpContext http, TimeSpan wait) =>
+        http.Response.Headers["Preference-Applied"] = $"wait={(int)wait.TotalSeconds}";
+
     private static TimeSpan? PreferredWait(HttpRequest request)
     {
+        if (request.Headers["Prefer"].Count == 0) return null;
         foreach (var preference in request.Headers["Prefer"].SelectMany(v => (v ?? "").Split(',', ';')))
         {
             var parts = preference.Split('=', 2, StringSplitOptions.TrimEntries);
@@ -119,14 +139,18 @@ public static class JobsApi
     {
         var jobId = http.Request.Query["jobid"].ToString();
         if (string.IsNullOrWhiteSpace(jobId)) return (null, ApiError.NoJobId());
-        return await FindOwnJobAsync(jobs, Caller.Of(http), jobId, http.RequestAborted);
+        return await FindOwnJobAsync(jobs, http.RequestServices.GetRequiredService<JobRetention>(), Caller.Of(http), jobId, http.RequestAborted);
     }
 
-    /// <summary>Someone else's job is indistinguishable from a missing one: 404, never 403.</summary>
-    public static async Task<(Job? Job, IResult? Error)> FindOwnJobAsync(IJobStore jobs, Caller caller, string jobId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Someone else's job is indistinguishable from a missing one: 404, never 403. Past retention a job is
+    /// 410 at once, before the sweeper has deleted it (as it is after).
+    /// </summary>
+    public static async Task<(Job? Job, IResult? Error)> FindOwnJobAsync(IJobStore jobs, JobRetention retention, Caller caller, string jobId,
+        CancellationToken cancellationToken)
     {
         var lookup = await jobs.FindAsync(jobId, cancellationToken);
-        if (lookup.Expired) return (null, ApiError.JobExpired());
+        if (lookup.Expired || (lookup.Job is { } found && retention.IsPast(found.Created))) return (null, ApiError.JobExpired());
         if (lookup.Job is not { } job || job.UserId != caller.UserId) return (null, ApiError.JobNotFound(jobId));
         return (job, null);
     }

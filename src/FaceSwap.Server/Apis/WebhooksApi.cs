@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FaceSwap.Core.Intake;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Webhooks;
@@ -7,7 +8,6 @@ using FaceSwap.Server.Auth;
 using FaceSwap.Server.Hosting;
 using FaceSwap.Server.Webhooks;
 using FaceSwap.Server.Wire;
-using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Server.Apis;
 
@@ -33,38 +33,52 @@ public static class WebhooksApi
     {
         var userId = Caller.Of(http).UserId;
         var settings = await users.GetWebhookSettingsAsync(userId, http.RequestAborted);
-        return Results.Json(Render(settings.ReplyUrl, await secrets.GetAsync(userId, http.RequestAborted), clock.GetUtcNow()));
+        return Results.Json(Render(settings, await secrets.GetAsync(userId, http.RequestAborted), clock.GetUtcNow()));
     }
 
-    private static async Task<IResult> SaveSettings(HttpContext http, IUserStore users, IOptions<UploadOptions> limits)
+    /// <summary>
+    /// <c>{"replyUrl": "…" | null, "events"?: ["started", "progress"]}</c>: the default replyUrl (null clears it), and the
+    /// callbacks beyond the final one that the user opts in to (absent: none, the vendor's default).
+    /// </summary>
+    private static async Task<IResult> SaveSettings(HttpContext http, IUserStore users, IReplyUrlGuard guard)
     {
-        JsonObject? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted) as JsonObject;
-        }
-        catch (JsonException e)
-        {
-            return ApiError.Result(400, "Malformed JSON body", e.Message);
-        }
-        if (body is null || !body.ContainsKey("replyUrl")) return ApiError.MissingParam("replyUrl");
-        var replyUrl = (body["replyUrl"] as JsonValue)?.GetValue<string>()?.Trim();
-        if (string.IsNullOrEmpty(replyUrl)) replyUrl = null;
+        var body = await JsonBodies.ReadAsync(http.Request, http.RequestAborted);
+        if (body is null) return ApiError.Result(400, "Malformed JSON body", "Send a JSON object such as {\"replyUrl\": \"https://…\"}.");
+        if (!body.ContainsKey("replyUrl")) return ApiError.MissingParam("replyUrl");
+        var replyUrl = JsonBodies.Text(body, "replyUrl");
+        var events = Events(body);
         if (replyUrl is not null)
         {
-            if (replyUrl.Length > limits.Value.MaxReplyLength) return ApiError.Result(400, "replyUrl is too long", $"At most {limits.Value.MaxReplyLength} characters.");
-            if (!ReplyUrls.IsValid(replyUrl)) return ApiError.Result(400, $"Param replyUrl ({replyUrl}) is not a valid http(s) URL");
+            if (!ReplyUrlSyntax.IsValid(replyUrl)) return ApiError.Result(400, $"Param replyUrl ({replyUrl}) is not a valid http(s) URL");
+            if (await guard.CheckAsync("replyUrl", replyUrl, http.RequestAborted) is { } refused) return refused.ToResult();
         }
-        await users.SetReplyUrlAsync(Caller.Of(http).UserId, replyUrl, http.RequestAborted);
+        await users.SetReplyUrlAsync(Caller.Of(http).UserId, replyUrl, events, http.RequestAborted);
         return Results.NoContent();
     }
+
+    private static ReplyEvents Events(JsonObject body)
+    {
+        if (!body.TryGetPropertyValue("events", out var node) || node is null) return ReplyEvents.Final;
+        if (node is not JsonArray array || array.Count > ReplyEventNames.ByName.Count)
+            throw new RefusedException(400, "Param events must be a list of event names", EventsHelp);
+        var events = ReplyEvents.Final;
+        foreach (var item in array)
+        {
+            if (item?.GetValueKind() != JsonValueKind.String || !ReplyEventNames.ByName.TryGetValue(item.GetValue<string>(), out var one))
+                throw new RefusedException(400, "Param events must be a list of event names", EventsHelp);
+            events |= one;
+        }
+        return events;
+    }
+
+    private const string EventsHelp = "Use [], [\"started\"], [\"progress\"] or [\"started\", \"progress\"]; the final call (completed, failed, moderated, cancelled) always comes.";
 
     private static async Task<IResult> RotateSecret(HttpContext http, IUserStore users, WebhookSecrets secrets, TimeProvider clock)
     {
         var userId = Caller.Of(http).UserId;
         var rotated = await secrets.RotateAsync(userId, http.RequestAborted);
         var settings = await users.GetWebhookSettingsAsync(userId, http.RequestAborted);
-        return Results.Json(Render(settings.ReplyUrl, rotated, clock.GetUtcNow()));
+        return Results.Json(Render(settings, rotated, clock.GetUtcNow()));
     }
 
     private static async Task<IResult> ListDeliveries(HttpContext http, IJobStore jobs, IDeliveryStore deliveries)
@@ -88,10 +102,11 @@ public static class WebhooksApi
         return Results.Json(new { webhookId = delivery.Id, jobid = job.Id, status = job.Status.ToWire(), code = 202 }, statusCode: 202);
     }
 
-    private static JsonObject Render(string? replyUrl, SigningSecrets secrets, DateTimeOffset now)
+    private static JsonObject Render(WebhookSettings settings, SigningSecrets secrets, DateTimeOffset now)
     {
         var view = new JsonObject();
-        if (replyUrl is not null) view["replyUrl"] = replyUrl;
+        if (settings.ReplyUrl is not null) view["replyUrl"] = settings.ReplyUrl;
+        view["events"] = new JsonArray(ReplyEventNames.Names(settings.ReplyEvents).Select(n => (JsonNode)n).ToArray());
         view["secret"] = secrets.Current;
         if (secrets.Previous is not null && secrets.PreviousUntil > now)
         {
@@ -123,10 +138,4 @@ public static class WebhooksApi
         if (delivery.State == DeliveryState.Pending) view["nextAttempt"] = JobView.Timestamp(delivery.NextAttempt);
         return view;
     }
-}
-
-public static class ReplyUrls
-{
-    public static bool IsValid(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0;
 }

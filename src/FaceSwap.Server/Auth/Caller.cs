@@ -1,3 +1,4 @@
+using FaceSwap.Core.Intake;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Users;
 using FaceSwap.Server.Wire;
@@ -17,7 +18,7 @@ public sealed record Caller(User User, ApiToken Token)
 /// Bearer-token check for every API endpoint: unknown or malformed → 401; revoked token or expired
 /// subscription → 402, both exactly as the API spells them.
 /// </summary>
-public sealed class BearerTokenFilter(IUserStore users, TimeProvider clock) : IEndpointFilter
+public sealed class BearerTokenFilter(TokenCache tokens, TimeProvider clock) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -26,17 +27,16 @@ public sealed class BearerTokenFilter(IUserStore users, TimeProvider clock) : IE
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
             return ApiError.Unauthorized();
-        var found = await users.FindByTokenHashAsync(ApiTokens.Hash(header[scheme.Length..].Trim()), http.RequestAborted);
-        if (found is not var (token, user)) return ApiError.Unauthorized();
-        if (token.Revoked is not null || user.IsExpired(clock.GetUtcNow())) return ApiError.NoSubscription();
-        http.Items[typeof(Caller)] = new Caller(user, token);
+        if (await tokens.FindAsync(header[scheme.Length..].Trim(), http.RequestAborted) is not { } caller) return ApiError.Unauthorized();
+        if (caller.Token.Revoked is not null || caller.User.IsExpired(clock.GetUtcNow())) return ApiError.NoSubscription();
+        http.Items[typeof(Caller)] = caller;
         try
         {
             return await next(context);
         }
-        catch (ApiException e)
+        catch (RefusedException e)
         {
-            return e.ToResult();
+            return e.Refusal.ToResult();
         }
     }
 }

@@ -35,10 +35,14 @@ public sealed class Bootstrap(IUserStore users, IAccountStore accounts, IOptions
         if (!string.IsNullOrWhiteSpace(configured))
         {
             var hash = ApiTokens.Hash(configured);
-            if (await users.FindByTokenHashAsync(hash, cancellationToken) is var (_, owner)) return owner;
-            var user = await users.FindUserAsync(BootstrapUserName, cancellationToken)
+            var found = await users.FindByTokenHashAsync(hash, cancellationToken);
+            // A token the operator revoked, or one that belongs to another user, stays as it is.
+            if (found is var (existing, owner) && (existing.Revoked is not null || owner.Name != BootstrapUserName)) return owner;
+            var user = found?.User
+                ?? await users.FindUserAsync(BootstrapUserName, cancellationToken)
                 ?? await users.AddUserAsync(BootstrapUserName, null, cancellationToken);
-            await users.AddTokenAsync(user.Id, hash, ApiTokens.Hint(configured), cancellationToken);
+            // A changed setting replaces the token: the previous value stops working.
+            await users.EnsureBootstrapTokenAsync(user.Id, hash, ApiTokens.Hint(configured), cancellationToken);
             return user;
         }
         if ((await users.ListUsersAsync(cancellationToken)).Count > 0)

@@ -1,9 +1,14 @@
 using System.Text.Encodings.Web;
 using FaceSwap.Core;
 using FaceSwap.Core.Accounts;
+using FaceSwap.Core.Intake;
+using FaceSwap.Core.Webhooks;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Auth;
 using FaceSwap.Server.Webhooks;
+using FaceSwap.Server.Wire;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Prometheus;
@@ -31,7 +36,7 @@ public static class ServerHost
         services.Configure<UploadOptions>(builder.Configuration.GetSection(UploadOptions.Section));
         services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
         var maxFileBytes = builder.Configuration.GetSection(UploadOptions.Section).Get<UploadOptions>()?.MaxFileBytes ?? new UploadOptions().MaxFileBytes;
-        services.Configure<FormOptions>(form => CommandInput.ConfigureLimits(form, maxFileBytes));
+        services.Configure<FormOptions>(form => CommandRequest.ConfigureLimits(form, maxFileBytes));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 3 * maxFileBytes + 2 * 1024 * 1024);
 
         services.AddDataProtection()
@@ -41,12 +46,18 @@ public static class ServerHost
         // '+' in upstream timestamps stays '+' (the default encoder would write \u002B); bodies are JSON, not HTML.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         services.AddSingleton<BearerTokenFilter>();
+        services.AddSingleton<SqliteUserChanges>();
+        services.AddSingleton<TokenCache>();
+        services.AddSingleton<JobRetention>();
+        services.AddSingleton<FinishedJobCache>();
         services.AddSingleton<AccountCapabilities>();
         services.AddSingleton<Bootstrap>();
         services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookDeliverer>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliverer>());
+        services.AddSingleton<IReplyUrlGuard, ReplyUrlGuard>();
+        services.AddCommandIntake();
         await EngineHosting.AddEnginesAsync(builder);
         services.AddOpenApi();
         services.AddHostedService<JobMetrics>();

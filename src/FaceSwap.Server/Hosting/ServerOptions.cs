@@ -19,8 +19,6 @@ public sealed class UploadOptions
 
     /// <summary>The largest file one field may carry (the bot's own GIF limit is 10 MB).</summary>
     public long MaxFileBytes { get; set; } = 10 * 1024 * 1024;
-
-    public int MaxReplyLength { get; set; } = 1024;
 }
 
 /// <summary>Configuration section <c>FaceSwap:Auth</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using FaceSwap.Core.Intake;
 
 namespace FaceSwap.Server.Wire;
 
@@ -33,17 +34,12 @@ public sealed record ApiError(
 public sealed record BusyError(
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("code")] int Code,
-    [property: JsonPropertyName("executingJobs")] IReadOnlyList<string> ExecutingJobs)
-{
-    public static IResult Result(string channel, IReadOnlyList<string> executingJobs) => Results.Json(
-        new BusyError($"Channel {channel} is busy executing a blocking job, wait until it completes and retry", 429, executingJobs),
-        statusCode: 429);
-}
+    [property: JsonPropertyName("executingJobs")] IReadOnlyList<string> ExecutingJobs);
 
-/// <summary>Thrown by request validation; the endpoint filter turns it into the API's error shape.</summary>
-public sealed class ApiException(int code, string error, string? details = null) : Exception(error)
+/// <summary>The one place a <see cref="Refusal"/> becomes an HTTP answer.</summary>
+public static class Refusals
 {
-    public int Code { get; } = code;
-    public string? Details { get; } = details;
-    public IResult ToResult() => ApiError.Result(Code, Message, Details);
+    public static IResult ToResult(this Refusal refusal) => refusal.ExecutingJobs is { } executing
+        ? TypedResults.Json(new BusyError(refusal.Error, refusal.Code, executing), statusCode: refusal.Code)
+        : TypedResults.Json(new ApiError(refusal.Error, refusal.Details, refusal.Code), statusCode: refusal.Code);
 }

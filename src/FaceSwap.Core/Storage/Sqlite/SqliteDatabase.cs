@@ -148,5 +148,31 @@ internal static class SqliteSchema
         (3, """
             ALTER TABLE accounts ADD COLUMN health_changed TEXT NULL;
             """),
+        // Exactly-once claims: a job is inserted unclaimed and taken by one owner-checked claim, which
+        // counts its attempts; the status column is the only copy of the status (old documents lose theirs).
+        (4, """
+            ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3;
+            UPDATE jobs SET data = json_remove(data, '$.status') WHERE data IS NOT NULL;
+            CREATE INDEX jobs_lanes ON jobs (user_id, channel, created_ms) WHERE status IN ('created','started','progress');
+            """),
+        (5, """
+            ALTER TABLE users ADD COLUMN reply_events INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE api_tokens ADD COLUMN origin TEXT NULL;
+            """),
+        // Any change that can turn an accepted token away (revoke, expiry, delete) bumps one counter, in the
+        // same transaction, whoever writes it (the server or the users CLI): token caches compare it per request.
+        (6, """
+            CREATE TABLE user_changes (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+            INSERT INTO user_changes (id, version) VALUES (1, 0);
+            CREATE TRIGGER users_expires_changed AFTER UPDATE OF expires ON users
+                BEGIN UPDATE user_changes SET version = version + 1; END;
+            CREATE TRIGGER users_deleted AFTER DELETE ON users
+                BEGIN UPDATE user_changes SET version = version + 1; END;
+            CREATE TRIGGER api_tokens_changed AFTER UPDATE OF revoked, hash, user_id ON api_tokens
+                BEGIN UPDATE user_changes SET version = version + 1; END;
+            CREATE TRIGGER api_tokens_deleted AFTER DELETE ON api_tokens
+                BEGIN UPDATE user_changes SET version = version + 1; END;
+            """),
     ];
 }

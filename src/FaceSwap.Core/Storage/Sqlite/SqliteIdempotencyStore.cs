@@ -24,6 +24,27 @@ public sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempoten
         return new IdempotencyClaim(IdempotencyState.Began, null);
     }
 
+    public async Task AttachJobAsync(long userId, string key, string jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("UPDATE idempotency_keys SET job_id = @jobId WHERE user_id = @userId AND key = @key AND state = 'running'",
+            new { userId, key, jobId });
+    }
+
+    public async Task<int> ReleaseInterruptedAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var before = JobJson.ToMs(startedBefore);
+        await connection.ExecuteAsync(
+            "UPDATE idempotency_keys SET state = 'done' WHERE state = 'running' AND created_ms < @before AND job_id IN (SELECT id FROM jobs)",
+            new { before }, transaction);
+        var released = await connection.ExecuteAsync("DELETE FROM idempotency_keys WHERE state = 'running' AND created_ms < @before",
+            new { before }, transaction);
+        transaction.Commit();
+        return released;
+    }
+
     public async Task CompleteAsync(long userId, string key, string jobId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -1,14 +1,21 @@
 using Dapper;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Core.Storage.Sqlite;
 
-public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
+public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions> options) : IJobStore
 {
     private const string Executing = "status IN ('created','started','progress')";
 
-    public async Task<JobInsertion> InsertAsync(Job job, bool exclusiveOnChannel, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    private sealed record JobRow(string Status, string Data);
+
+    private sealed record LeasedRow(string Status, string? LeaseOwner, string Data);
+
+    private sealed record ClaimRow(string Status, long Attempt, long MaxAttempts, string Data);
+
+    public async Task<JobInsertion> InsertAsync(Job job, bool exclusiveOnChannel, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         // BEGIN IMMEDIATE (deferred: false) takes the write lock first, so the busy check and the insert
@@ -21,16 +28,17 @@ public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
                 new { job.UserId, job.Channel }, transaction)).ToList();
             if (executing.Count > 0) return new JobInsertion(false, executing);
         }
+        // No lease: the job enters execution only through a claim.
         await connection.ExecuteAsync(
             """
-            INSERT INTO jobs (id, user_id, channel, status, blocking, created_ms, updated_ms, lease_owner, lease_until_ms, data)
-            VALUES (@Id, @UserId, @Channel, @Status, @Blocking, @Created, @Updated, @LeaseOwner, @LeaseUntil, @Data)
+            INSERT INTO jobs (id, user_id, channel, status, blocking, created_ms, updated_ms, attempt, max_attempts, data)
+            VALUES (@Id, @UserId, @Channel, @Status, @Blocking, @Created, @Updated, 0, @MaxAttempts, @Data)
             """,
             new
             {
                 job.Id, job.UserId, job.Channel, Status = job.Status.ToWire(), job.Blocking,
                 Created = JobJson.ToMs(job.Created), Updated = JobJson.ToMs(job.Updated),
-                LeaseOwner = leaseOwner, LeaseUntil = JobJson.ToMs(leaseUntil), Data = JobJson.Serialize(job),
+                MaxAttempts = Math.Max(1, options.Value.MaxAttempts), Data = JobJson.SerializeData(job),
             }, transaction);
         transaction.Commit();
         return JobInsertion.Done;
@@ -39,35 +47,57 @@ public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
     public async Task<JobLookup> FindAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(long Expired, string? Data)?>(
-            "SELECT expired, data FROM jobs WHERE id = @id", new { id });
+        var row = await connection.QuerySingleOrDefaultAsync<(long Expired, string Status, string? Data)?>(
+            "SELECT expired, status, data FROM jobs WHERE id = @id", new { id });
         return row switch
         {
             null => JobLookup.Missing,
             { Expired: 1 } => JobLookup.Gone,
-            { Data: { } data } => new JobLookup(JobJson.Deserialize<Job>(data), false),
+            { Data: { } data } r => new JobLookup(JobJson.DeserializeData(data, r.Status), false),
             _ => JobLookup.Missing,
         };
     }
 
-    public async Task<Job?> UpdateAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken)
+    public async Task<Job?> FindLeasedAsync(string id, string leaseOwner, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<JobRow>(
+            $"SELECT status, data FROM jobs WHERE id = @id AND lease_owner = @leaseOwner AND expired = 0 AND {Executing}",
+            new { id, leaseOwner });
+        return row is null ? null : JobJson.DeserializeData(row.Data, row.Status);
+    }
+
+    public async Task<Job?> UpdateAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken) =>
+        (await WriteAsync(id, leaseOwner: null, change, cancellationToken)).Stored;
+
+    public Task<LeasedWrite> UpdateLeasedAsync(string id, string leaseOwner, Func<Job, Job?> change, CancellationToken cancellationToken) =>
+        WriteAsync(id, leaseOwner, change, cancellationToken);
+
+    private async Task<LeasedWrite> WriteAsync(string id, string? leaseOwner, Func<Job, Job?> change, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
-        var data = await connection.QuerySingleOrDefaultAsync<string?>(
-            "SELECT data FROM jobs WHERE id = @id AND expired = 0", new { id }, transaction);
-        if (data is null) return null;
-        var current = JobJson.Deserialize<Job>(data);
-        if (current.Status.IsTerminal()) return null;
+        var row = await connection.QuerySingleOrDefaultAsync<LeasedRow>(
+            "SELECT status, lease_owner AS LeaseOwner, data FROM jobs WHERE id = @id AND expired = 0", new { id }, transaction);
+        if (row is null) return LeasedWrite.NotWritten;
+        var current = JobJson.DeserializeData(row.Data, row.Status);
+        if (current.Status.IsTerminal()) return LeasedWrite.NotWritten;
+        // The lease owner is checked under the write lock, so a node that lost the job writes nothing.
+        if (leaseOwner is not null && row.LeaseOwner != leaseOwner) return LeasedWrite.Lost;
         var next = change(current);
-        if (next is null) return null;
-        if (next.Status != current.Status && !current.Status.CanMoveTo(next.Status)) return null;
+        if (next is null) return LeasedWrite.NotWritten;
+        if (next.Status != current.Status && !current.Status.CanMoveTo(next.Status)) return LeasedWrite.NotWritten;
         await connection.ExecuteAsync(
-            "UPDATE jobs SET status = @Status, updated_ms = @Updated, data = @Data, lease_owner = CASE WHEN @Terminal THEN NULL ELSE lease_owner END WHERE id = @Id",
+            """
+            UPDATE jobs SET status = @Status, updated_ms = @Updated, data = @Data,
+                lease_owner = CASE WHEN @Terminal THEN NULL ELSE lease_owner END,
+                lease_until_ms = CASE WHEN @Terminal THEN NULL ELSE lease_until_ms END
+            WHERE id = @Id
+            """,
             new
             {
                 next.Id, Status = next.Status.ToWire(), Updated = JobJson.ToMs(next.Updated),
-                Data = JobJson.Serialize(next), Terminal = next.Status.IsTerminal(),
+                Data = JobJson.SerializeData(next), Terminal = next.Status.IsTerminal(),
             }, transaction);
         if (DeliveryPolicy.ShouldNotify(current, next))
         {
@@ -90,7 +120,7 @@ public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
                 new { attachment.Id, JobId = next.Id, Data = JobJson.Serialize(attachment) }, transaction);
         }
         transaction.Commit();
-        return next;
+        return new LeasedWrite(next, false);
     }
 
     public async Task<IReadOnlyList<string>> ListExecutingAsync(long userId, CancellationToken cancellationToken)
@@ -100,39 +130,67 @@ public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
             $"SELECT id FROM jobs WHERE user_id = @userId AND {Executing} ORDER BY created_ms", new { userId })).ToList();
     }
 
-    public async Task<IReadOnlyList<Job>> ClaimOrphansAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil,
+        int laneDepth, int max, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
-        var rows = (await connection.QueryAsync<string>(
+        // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more
+        // than laneDepth jobs leased, and ordering by place first makes the lanes take turns.
+        var rows = (await connection.QueryAsync<ClaimRow>(
             $"""
-            UPDATE jobs SET lease_owner = @leaseOwner, lease_until_ms = @until
-            WHERE id IN (SELECT id FROM jobs WHERE {Executing} AND (lease_until_ms IS NULL OR lease_until_ms < @now)
-                         ORDER BY created_ms LIMIT @max)
-            RETURNING data
+            WITH lanes AS (
+                SELECT id, lease_owner, lease_until_ms, created_ms,
+                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY created_ms, id) AS place
+                FROM jobs WHERE {Executing}
+            )
+            UPDATE jobs SET lease_owner = @leaseOwner, lease_until_ms = @until, attempt = attempt + 1
+            WHERE id IN (SELECT id FROM lanes
+                         WHERE place <= @laneDepth AND (lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)
+                         ORDER BY place, created_ms, id LIMIT @max)
+            RETURNING status, attempt, max_attempts AS MaxAttempts, data
             """,
-            new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), max }, transaction)).ToList();
+            new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max }, transaction)).ToList();
         transaction.Commit();
-        return rows.Select(JobJson.Deserialize<Job>).OrderBy(j => j.Created).ToList();
+        return rows
+            .Select(r => new ClaimedJob(JobJson.DeserializeData(r.Data, r.Status), (int)r.Attempt, (int)r.MaxAttempts))
+            .OrderBy(c => c.Job.Created).ThenBy(c => c.Job.Id, StringComparer.Ordinal)
+            .ToList();
     }
 
-    public async Task<IReadOnlySet<string>> RenewLeasesAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return new HashSet<string>();
         await using var connection = await database.OpenAsync(cancellationToken);
         var held = await connection.QueryAsync<string>(
-            $"UPDATE jobs SET lease_until_ms = @until WHERE id IN @ids AND lease_owner = @leaseOwner AND {Executing} RETURNING id",
-            new { ids, leaseOwner, until = JobJson.ToMs(leaseUntil) });
+            $"""
+            UPDATE jobs SET lease_until_ms = @until
+            WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @leaseOwner AND {Executing}
+            RETURNING id
+            """,
+            new { ids = JobJson.Serialize(ids), leaseOwner, until = JobJson.ToMs(leaseUntil) });
         return held.ToHashSet();
+    }
+
+    public async Task ReleaseAsync(IReadOnlyCollection<string> ids, string leaseOwner, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            $"""
+            UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL, attempt = MAX(attempt - 1, 0)
+            WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @leaseOwner AND {Executing}
+            """,
+            new { ids = JobJson.Serialize(ids), leaseOwner });
     }
 
     public async Task<IReadOnlyList<Job>> ListPastRetentionAsync(DateTimeOffset createdBefore, int max, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<string>(
-            "SELECT data FROM jobs WHERE expired = 0 AND created_ms < @before ORDER BY created_ms LIMIT @max",
+        var rows = await connection.QueryAsync<JobRow>(
+            "SELECT status, data FROM jobs WHERE expired = 0 AND created_ms < @before ORDER BY created_ms LIMIT @max",
             new { before = JobJson.ToMs(createdBefore), max });
-        return rows.Select(JobJson.Deserialize<Job>).ToList();
+        return rows.Select(r => JobJson.DeserializeData(r.Data, r.Status)).ToList();
     }
 
     public async Task MarkExpiredAsync(string id, CancellationToken cancellationToken)
@@ -142,7 +200,7 @@ public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
         await connection.ExecuteAsync("DELETE FROM attachments WHERE job_id = @id", new { id }, transaction);
         // An expired job leaves the executing set too, so no node ever claims it again.
         await connection.ExecuteAsync(
-            $"UPDATE jobs SET expired = 1, data = NULL, lease_owner = NULL, status = CASE WHEN {Executing} THEN 'cancelled' ELSE status END WHERE id = @id",
+            $"UPDATE jobs SET expired = 1, data = NULL, lease_owner = NULL, lease_until_ms = NULL, status = CASE WHEN {Executing} THEN 'cancelled' ELSE status END WHERE id = @id",
             new { id }, transaction);
         transaction.Commit();
     }
@@ -150,10 +208,10 @@ public sealed class SqliteJobStore(SqliteDatabase database) : IJobStore
     public async Task<Job?> FindByMessageIdAsync(long userId, string channel, string messageId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var data = await connection.QueryFirstOrDefaultAsync<string?>(
-            "SELECT data FROM jobs WHERE user_id = @userId AND channel = @channel AND expired = 0 AND json_extract(data, '$.upstream.messageId') = @messageId ORDER BY created_ms DESC",
+        var row = await connection.QueryFirstOrDefaultAsync<JobRow>(
+            "SELECT status, data FROM jobs WHERE user_id = @userId AND channel = @channel AND expired = 0 AND json_extract(data, '$.upstream.messageId') = @messageId ORDER BY created_ms DESC",
             new { userId, channel, messageId });
-        return data is null ? null : JobJson.Deserialize<Job>(data);
+        return row is null ? null : JobJson.DeserializeData(row.Data, row.Status);
     }
 
     public async Task<Attachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken)

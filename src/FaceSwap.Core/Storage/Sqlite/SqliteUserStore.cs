@@ -70,6 +70,24 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
             new { userId, now = DateTimeOffset.UtcNow.ToString("O") });
     }
 
+    public async Task EnsureBootstrapTokenAsync(long userId, string tokenHash, string hint, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var now = DateTimeOffset.UtcNow.ToString("O");
+        var current = await connection.ExecuteAsync(
+            "UPDATE api_tokens SET origin = 'bootstrap' WHERE hash = @tokenHash AND user_id = @userId AND revoked IS NULL", new { tokenHash, userId }, transaction);
+        await connection.ExecuteAsync(
+            "UPDATE api_tokens SET revoked = @now WHERE origin = 'bootstrap' AND hash <> @tokenHash AND revoked IS NULL", new { tokenHash, now }, transaction);
+        if (current == 0)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO api_tokens (user_id, hash, hint, created, origin) VALUES (@userId, @tokenHash, @hint, @now, 'bootstrap')",
+                new { userId, tokenHash, hint, now }, transaction);
+        }
+        transaction.Commit();
+    }
+
     public async Task<IReadOnlyList<ApiToken>> ListTokensAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -80,15 +98,15 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     public async Task<WebhookSettings> GetWebhookSettingsAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleAsync<(string? ReplyUrl, string? Secret, string? Previous, long? PreviousUntil)>(
-            "SELECT reply_url, webhook_secret, webhook_secret_previous, webhook_secret_previous_until_ms FROM users WHERE id = @userId", new { userId });
-        return new WebhookSettings(row.ReplyUrl, row.Secret, row.Previous, row.PreviousUntil is { } ms ? JobJson.FromMs(ms) : null);
+        var row = await connection.QuerySingleAsync<(string? ReplyUrl, string? Secret, string? Previous, long? PreviousUntil, long Events)>(
+            "SELECT reply_url, webhook_secret, webhook_secret_previous, webhook_secret_previous_until_ms, reply_events FROM users WHERE id = @userId", new { userId });
+        return new WebhookSettings(row.ReplyUrl, row.Secret, row.Previous, row.PreviousUntil is { } ms ? JobJson.FromMs(ms) : null, (Webhooks.ReplyEvents)row.Events);
     }
 
-    public async Task SetReplyUrlAsync(long userId, string? replyUrl, CancellationToken cancellationToken)
+    public async Task SetReplyUrlAsync(long userId, string? replyUrl, Webhooks.ReplyEvents events, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("UPDATE users SET reply_url = @replyUrl WHERE id = @userId", new { userId, replyUrl });
+        await connection.ExecuteAsync("UPDATE users SET reply_url = @replyUrl, reply_events = @events WHERE id = @userId", new { userId, replyUrl, events = (long)events });
     }
 
     public async Task SetWebhookSecretsAsync(long userId, string currentProtected, string? previousProtected, DateTimeOffset? previousUntil, CancellationToken cancellationToken)

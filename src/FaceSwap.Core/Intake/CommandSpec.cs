@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using FaceSwap.Core.Jobs;
 
-namespace FaceSwap.Server.Apis;
+namespace FaceSwap.Core.Intake;
 
 /// <summary>How a command picks its channel when the request names none (spec section 3).</summary>
 public enum ChannelRule

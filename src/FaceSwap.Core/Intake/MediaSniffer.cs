@@ -1,4 +1,4 @@
-namespace FaceSwap.Server.Wire;
+namespace FaceSwap.Core.Intake;
 
 public enum MediaKind { Image, Gif, Video }
 

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FaceSwap.Core.Intake;
+
+namespace FaceSwap.Server.Apis;
+
+/// <summary>
+/// The JSON bodies the API takes (headshot, accounts, webhook settings), read strictly: bounded in size,
+/// duplicate property names refused, and a field of the wrong JSON type a 400 rather than a silent default.
+/// </summary>
+public static class JsonBodies
+{
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
+
+    /// <summary>
+    /// The body as a JSON object; null when it is not JSON or not an object. Refused (as a <see cref="RefusedException"/>):
+    /// a body over <see cref="FieldLimits.MaxJsonBytes"/> (413) and a property named twice (400).
+    /// </summary>
+    public static async Task<JsonObject?> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadBoundedAsync(request.Body, cancellationToken);
+        try
+        {
+            return JsonNode.Parse(bytes, documentOptions: Strict) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            if (!HasDuplicates(bytes)) return null;
+            throw new RefusedException(400, "Malformed JSON body", "A property is named more than once; send each once.");
+        }
+    }
+
+    /// <summary>Whether the body is well-formed JSON whose only fault is a repeated property name.</summary>
+    private static bool HasDuplicates(byte[] bytes)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = Strict.MaxDepth });
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(Stream body, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        int read;
+        try
+        {
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > FieldLimits.MaxJsonBytes)
+                    throw new RefusedException(413, "Request is too large", $"A JSON body may have at most {FieldLimits.MaxJsonBytes} bytes.");
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new RefusedException(e.StatusCode == 413 ? 413 : 400, "Malformed JSON body", e.Message);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// A field as text: a string, trimmed (empty means absent), or with <paramref name="number"/> a number as
+    /// written (ids sent unquoted); absent or null is null. Any other JSON type is a 400, and so is a value
+    /// longer than its field's limit.
+    /// </summary>
+    public static string? Text(JsonObject? body, string name, bool number = false)
+    {
+        if (body is null || !body.TryGetPropertyValue(name, out var node) || node is null) return null;
+        var text = node.GetValueKind() switch
+        {
+            JsonValueKind.String => node.GetValue<string>().Trim(),
+            JsonValueKind.Number when number => node.ToJsonString(),
+            _ => throw new RefusedException(Refusal.NotText(name)),
+        };
+        if (FieldLimits.Check(name, text) is { } tooLong) throw new RefusedException(tooLong);
+        return text.Length == 0 ? null : text;
+    }
+}
