@@ -321,7 +321,7 @@ public sealed class DiscordEngine(
                     turn = await poller.AcquireTurnAsync(ct);
                     await SendAsync(command, step, uploads, poller.ClaimedUpTo, ct);
                     sentAfter = SentAfter();
-                    if (!started)
+                    if (!started && !step.MayRunAsync)
                     {
                         started = true;
                         await execution.ReportAsync(JobStatus.Started, new UpstreamMessage(), ct);
