@@ -304,6 +304,11 @@ public sealed class DiscordEngine(
                 if (resume)
                 {
                     sentAfter = state.SentAt is not null ? SentAfter() : state.After ?? Snowflake.FromTime(Time.GetUtcNow() - Settings.ReplyTimeout);
+                    if (state.FirstReplyMessageId is null)
+                    {
+                        // Still waiting for its first answer: it holds the channel's turn, as when it was sent.
+                        turn = await poller.AcquireTurnAsync(ct);
+                    }
                     engine.logger.LogInformation("Job {Job}: resuming /{Command}, reading the channel from {After}", job.Id, step.Command, sentAfter);
                 }
                 else
