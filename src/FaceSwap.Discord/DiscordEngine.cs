@@ -338,6 +338,7 @@ public sealed class DiscordEngine(
                     UserId = userId,
                     CommandName = step.Command,
                     IsMessageCommand = step.IsMessageCommand,
+                    TargetMessageId = step.TargetMessageId,
                     SentAfter = sentAfter,
                     FirstReplyMessageId = state.FirstReplyMessageId,
                     TextTokens = [.. step.TextTokens ?? [], .. state.TextTokens],
