@@ -41,6 +41,12 @@ public sealed class SandboxServer : IAsyncDisposable
     public SandboxState State { get; }
     public SandboxFaults Faults { get; }
 
+    /// <summary>Interactions accepted (204) that the bot has not finished with yet: tests wait for 0 before asserting what never appeared.</summary>
+    public int UnansweredInteractions => _bot.Pending().Interactions.Count;
+
+    /// <summary>Asynchronous jobs ("Job Submitted") whose result has not appeared yet.</summary>
+    public int UnfinishedJobs => _bot.Pending().Jobs.Count;
+
     /// <summary>The reply plan's seed (the configured one, or the one picked at start): a run can be replayed with it.</summary>
     public int ReplySeed => State.Plan.Seed;
 
@@ -58,7 +64,7 @@ public sealed class SandboxServer : IAsyncDisposable
             var (interactions, jobs) = state.Restore(saved);
             bot.Resume(interactions, jobs);
         }
-        if (stateFile is not null) state.Changed = () => stateFile.Save(state.Export(bot));
+        if (stateFile is not null) state.Changed = () => stateFile.SaveAfterChange(() => state.Export(bot));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(SandboxServer).Assembly.GetName().Name });
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -103,9 +109,12 @@ public sealed class SandboxServer : IAsyncDisposable
         return new SandboxServer(app, bot, state, faults, new Uri($"http://127.0.0.1:{port}/"));
     }
 
+    private const string Usage = "[--port N] [--token T --guild G --channel C] [--reply-delay S] [--async-delay S] [--seed N] [--state DIR]";
+
     /// <summary>
     /// Runs the sandbox until Ctrl+C. Arguments: <c>[--port N] [--token T --guild G --channel C]</c>, plus
-    /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds. Prints the API base URL.
+    /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds, <c>--seed N</c> (the reply plan) and
+    /// <c>--state DIR</c> (keep the state there). Prints the API base URL and the plan's seed.
     /// </summary>
     public static Task RunStandaloneAsync(string[] args) => RunStandaloneAsync(args, Console.Out, CancellationToken.None);
 
@@ -125,7 +134,9 @@ public sealed class SandboxServer : IAsyncDisposable
                 case "--channel": channel = Value(); break;
                 case "--reply-delay": options.BotReplyDelay = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--async-delay": options.AsyncResultDelay = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
-                default: throw new ArgumentException($"unknown argument {args[i]}; use [--port N] [--token T --guild G --channel C] [--reply-delay S] [--async-delay S]");
+                case "--seed": options.Replies.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--state": options.StateDirectory = Value(); break;
+                default: throw new ArgumentException($"unknown argument {args[i]}; use {Usage}");
             }
         }
 
@@ -135,7 +146,7 @@ public sealed class SandboxServer : IAsyncDisposable
         try
         {
             await using var server = await StartAsync(options, stop.Token);
-            output.WriteLine($"Discord sandbox API: {server.ApiBaseUrl}");
+            output.WriteLine($"Discord sandbox API: {server.ApiBaseUrl} (reply plan seed {server.ReplySeed})");
             if (token is not null)
             {
                 var ids = new SnowflakeGenerator(TimeProvider.System);

@@ -156,7 +156,7 @@ public sealed class SandboxState
         var (added, evicted) = channel.History.Append(Ids, id =>
         {
             var message = new ChannelMessage(id, MessageTypes.Default, channel.Id, channel.GuildId, author, content,
-                SnowflakeGenerator.TimestampOf(id), attachments);
+                SnowflakeGenerator.TimestampOf(id), attachments, Mentions: MentionsIn(content));
             return decorate is null ? message : decorate(message);
         });
         // Files of messages that fell out of the history go too: the CDN must not outgrow the history.
@@ -179,13 +179,32 @@ public sealed class SandboxState
         Func<ChannelMessage, ChannelMessage>? decorate = null)
     {
         var attachments = files.Select(f => StoreAttachment(channel.Id, f.Filename, f.Bytes)).ToArray();
+        IReadOnlyList<StoredAttachment> replaced = [];
         var edited = channel.History.Replace(messageId, message =>
         {
-            var updated = message with { Content = content, Attachments = attachments, EditedTimestamp = _options.Clock.GetUtcNow() };
+            replaced = message.Attachments;
+            var updated = message with
+            {
+                Content = content, Attachments = attachments, Mentions = MentionsIn(content), EditedTimestamp = _options.Clock.GetUtcNow(),
+            };
             return decorate is null ? updated : decorate(updated);
         });
-        if (edited is null) foreach (var attachment in attachments) _attachments.TryRemove(attachment.Id, out _);
+        // The files the edit dropped (or, when the message is gone, the new ones) leave the CDN.
+        foreach (var attachment in edited is null ? attachments : replaced) _attachments.TryRemove(attachment.Id, out _);
         return edited;
+    }
+
+    /// <summary>
+    /// The users a text mentions (<c>&lt;@id&gt;</c>), as Discord lists them in <c>mentions</c>
+    /// (developers/resources/message.mdx; reference.mdx, "Message Formatting").
+    /// </summary>
+    private IReadOnlyList<MessageAuthor> MentionsIn(string content)
+    {
+        if (!content.Contains("<@", StringComparison.Ordinal)) return [];
+        return System.Text.RegularExpressions.Regex.Matches(content, @"<@!?(\d{1,20})>")
+            .Select(m => m.Groups[1].Value).Distinct()
+            .Select(id => _accounts.Values.FirstOrDefault(a => a.UserId == id)?.AsAuthor ?? Bystanders.FirstOrDefault(b => b.Id == id))
+            .OfType<MessageAuthor>().ToArray();
     }
 
     internal StoredAttachment? FindAttachment(ulong id) => _attachments.GetValueOrDefault(id);
@@ -207,7 +226,7 @@ public sealed class SandboxState
             Uploads.Export(),
             pending.Select(p => new PendingInteractionSnapshot(p.Interaction.Id, p.Interaction.Channel.Id, p.Interaction.User.Token,
                 p.Interaction.Command.Name, p.Interaction.Strings, p.Interaction.Files, p.Interaction.Target?.Id, p.Interaction.AcceptedAt,
-                p.Plan, p.Acknowledgement?.Id)).ToArray(),
+                p.Plan, p.Acknowledgement?.Id, p.Due)).ToArray(),
             jobs.Select(j => new PendingJobSnapshot(j.Interaction.Id, j.Interaction.Channel.Id, j.Interaction.User.Token, j.Interaction.Command.Name,
                 j.Interaction.AcceptedAt, j.FirstMessageId, j.Job, j.Style, j.Due)).ToArray());
     }
@@ -246,7 +265,7 @@ public sealed class SandboxState
 
         var interactions = snapshot.PendingInteractions
             .Select(p => Interaction(p.Id, p.ChannelId, p.UserToken, p.Command, p.AcceptedAt, p.Strings, p.Files, p.TargetId) is { } accepted
-                ? new PendingInteraction(accepted, p.Plan, p.AcknowledgementId is ulong ack ? accepted.Channel.History.Find(ack) : null)
+                ? new PendingInteraction(accepted, p.Plan, p.AcknowledgementId is ulong ack ? accepted.Channel.History.Find(ack) : null, p.Due)
                 : null)
             .OfType<PendingInteraction>().ToArray();
         var jobs = snapshot.PendingJobs

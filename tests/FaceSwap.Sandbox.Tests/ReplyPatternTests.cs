@@ -90,7 +90,7 @@ public sealed class ReplyPatternTests
         await using var discord = await StartAsync(Only(ReplyPattern.EphemeralRefusal));
         await discord.SendAsync("saveid", new Option("idname", "me"), new Option("image", File: ("a.png", TestImages.Face())));
         var channel = discord.Server.State.FindChannel(ChannelId)!;
-        await WaitUntilAsync(discord, () => channel.EphemeralMessages.Count == 1);
+        await discord.WaitUntilAsync(() => channel.EphemeralMessages.Count == 1);
 
         var refusal = channel.EphemeralMessages.Single();
         Assert.Equal(MessageFlags.Ephemeral, refusal.Flags & MessageFlags.Ephemeral);
@@ -116,6 +116,41 @@ public sealed class ReplyPatternTests
     }
 
     [Fact]
+    public async Task A_bot_that_will_answer_later_than_three_seconds_defers_even_when_the_plan_says_immediate()
+    {
+        // receiving-and-responding.mdx: an initial response must come within 3 seconds, so a slow bot defers.
+        await using var discord = await StartAsync(o => { Only(ReplyPattern.Immediate)(o); o.BotReplyDelay = TimeSpan.FromSeconds(3); });
+        string sent = await discord.SendAsync("listid");
+        Assert.Equal(MessageFlags.Loading, (int)(await HistoryAsync(discord)).Single()!["flags"]!);
+        var reply = await discord.WaitForReplyAsync(sent);
+        Assert.NotNull(reply["edited_timestamp"]);
+
+        // Three quick ones in a row: the third would be answered 3 s after it arrived, so it is deferred too.
+        await using var busy = await StartAsync(Only(ReplyPattern.Immediate));
+        for (int i = 0; i < 3; i++) await busy.SendAsync("listid");
+        var flags = (await busy.MessagesAsync()).Select(m => (int)m["flags"]!).ToList();
+        Assert.Equal([MessageFlags.Loading], flags);
+        await busy.WaitUntilAsync(() => busy.Server.UnansweredInteractions == 0);
+        var answered = await busy.MessagesAsync();
+        Assert.Equal(3, answered.Count);
+        Assert.Single(answered, m => m["edited_timestamp"] is not null);
+    }
+
+    [Fact]
+    public async Task Deferred_answer_later_than_fifteen_minutes_leaves_the_message_loading()
+    {
+        await using var discord = await StartAsync(o => { Only(ReplyPattern.Deferred)(o); o.BotReplyDelay = TimeSpan.FromMinutes(15); });
+        await discord.SendAsync("listid");
+        string id = (string)(await HistoryAsync(discord)).Single()!["id"]!;
+        discord.Clock.Advance(TimeSpan.FromMinutes(15));
+        await discord.WaitUntilAsync(() => discord.Server.UnansweredInteractions == 0);
+        var message = await discord.GetJsonAsync($"channels/{ChannelId}/messages/{id}");
+        Assert.Equal(MessageFlags.Loading, (int)message["flags"]!);
+        Assert.Null(message["edited_timestamp"]);
+        Assert.Single(await HistoryAsync(discord));
+    }
+
+    [Fact]
     public async Task Async_result_as_a_new_message_replies_to_the_job_submitted_message()
     {
         await using var discord = await StartAsync(Only(ReplyPattern.Deferred, AsyncResultStyle.NewMessage));
@@ -128,6 +163,7 @@ public sealed class ReplyPatternTests
         Assert.Equal((string)first["id"]!, (string)result["message_reference"]!["message_id"]!);
         Assert.Equal((string)first["id"]!, (string)result["referenced_message"]!["id"]!);
         Assert.Contains($"[jobid: {jobId}]", (string)result["content"]!);
+        Assert.Equal(discord.UserId, (string)result["mentions"]![0]!["id"]!); // "<@user> …" lists the user in mentions
         Assert.Equal(discord.Server.State.BotUser.Id, (string)result["author"]!["id"]!);
         // Posted by the bot user, not through the interaction's webhook.
         Assert.Null(result["interaction_metadata"]);
@@ -194,34 +230,29 @@ public sealed class ReplyPatternTests
     }
 
     [Fact]
-    public async Task Other_users_traffic_interleaves_with_bot_replies_naming_other_users()
+    public async Task Other_users_traffic_interleaves_in_every_pattern_and_names_other_users()
     {
         await using var discord = await StartAsync(o =>
         {
             Unlimited(o);
             o.Replies = new ReplyPlanOptions { Seed = 3, Patterns = [ReplyPattern.Immediate], OtherTraffic = 1 };
         });
-        for (int i = 0; i < 8; i++) await discord.WaitForReplyAsync(await discord.SendAsync("listid"));
+        for (int i = 0; i < 25; i++) await discord.WaitForReplyAsync(await discord.SendAsync("listid"));
 
-        var history = await HistoryAsync(discord);
-        var ours = history.Where(m => (string?)m!["interaction_metadata"]?["user"]?["id"] == discord.UserId).ToList();
+        var history = (await HistoryAsync(discord)).Select(m => m!.AsObject()).ToList();
+        var ours = history.Where(m => (string?)m["interaction_metadata"]?["user"]?["id"] == discord.UserId).ToList();
         var others = history.Except(ours).ToList();
-        Assert.Equal(8, ours.Count);
-        Assert.NotEmpty(others);
+        Assert.Equal(25, ours.Count);
+        Assert.All(ours, m => Assert.StartsWith("Saved idnames", (string)m["content"]!));
         var bystanders = discord.Server.State.Bystanders.Select(b => b.Id).ToHashSet();
-        Assert.Contains(others, m => (string)m!["author"]!["id"]! != discord.Server.State.BotUser.Id); // plain chat
-        Assert.Contains(others, m => m!["interaction_metadata"] is { } meta && bystanders.Contains((string)meta["user"]!["id"]!));
-        Assert.All(others, m => Assert.NotEqual(discord.UserId, (string?)m!["interaction_metadata"]?["user"]?["id"]));
-    }
+        string bot = discord.Server.State.BotUser.Id;
+        bool IsBystanders(JsonObject m) => m["interaction_metadata"] is { } meta && bystanders.Contains((string)meta["user"]!["id"]!);
 
-    private static async Task WaitUntilAsync(TestDiscord discord, Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the condition never held");
-            discord.Clock.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(5);
-        }
+        Assert.Contains(others, m => (string)m["author"]!["id"]! != bot);                                              // plain chat
+        Assert.Contains(others, m => IsBystanders(m) && m["edited_timestamp"] is not null);                            // a LOADING reply edited
+        Assert.Contains(others, m => IsBystanders(m) && m["interaction_metadata"]!["original_response_message_id"] is not null); // a follow-up
+        Assert.Contains(others, m => IsBystanders(m) && m["attachments"]!.AsArray().Count > 0);                        // a result image
+        Assert.Contains(others, m => (int)m["type"]! == MessageTypes.Reply && others.Any(o => (string)o["id"]! == (string)m["message_reference"]!["message_id"]!));
+        Assert.All(others.Where(m => (string)m["author"]!["id"]! == bot && (int)m["type"]! != MessageTypes.Reply), m => Assert.True(IsBystanders(m)));
     }
 }

@@ -4,8 +4,12 @@ using FaceSwap.Sandbox.Discord;
 
 namespace FaceSwap.Sandbox.Bot;
 
-/// <summary>An accepted interaction with its drawn plan and what was already posted for it (a LOADING message, an interim text).</summary>
-public sealed record PendingInteraction(AcceptedInteraction Interaction, PlannedReply Plan, ChannelMessage? Acknowledgement);
+/// <summary>
+/// An accepted interaction with its drawn plan, what was already posted for it (a LOADING message, an interim text),
+/// and when the bot answers it. The due time is fixed when the interaction arrives and is the answer's time for
+/// Discord's deadlines, however late the bot's thread gets to it.
+/// </summary>
+public sealed record PendingInteraction(AcceptedInteraction Interaction, PlannedReply Plan, ChannelMessage? Acknowledgement, DateTimeOffset Due);
 
 /// <summary>An asynchronous job whose result is due at <see cref="Due"/>, to follow the message <see cref="FirstMessageId"/>.</summary>
 public sealed record PendingJob(AcceptedInteraction Interaction, ulong FirstMessageId, AsyncJob Job, AsyncResultStyle Style, DateTimeOffset Due);
@@ -22,6 +26,9 @@ public sealed class EmulatedBot : IAsyncDisposable
     /// <summary>receiving-and-responding.mdx: interaction tokens are valid for 15 minutes; after that no edit or follow-up.</summary>
     public static readonly TimeSpan InteractionTokenLifetime = TimeSpan.FromMinutes(15);
 
+    /// <summary>receiving-and-responding.mdx: "you must send an initial response within 3 seconds"; else the token is invalidated.</summary>
+    public static readonly TimeSpan InitialResponseDeadline = TimeSpan.FromSeconds(3);
+
     private readonly SandboxState _state;
     private readonly SandboxFaults _faults;
     private readonly SandboxOptions _options;
@@ -30,6 +37,7 @@ public sealed class EmulatedBot : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Channel<PendingInteraction>> _queues = new();
     private readonly ConcurrentDictionary<Task, bool> _running = new();
     private readonly ConcurrentDictionary<ulong, PendingInteraction> _pending = new();
+    private readonly Dictionary<string, DateTimeOffset> _busyUntil = [];
     private readonly ConcurrentDictionary<string, PendingJob> _jobs = new();
     private readonly CancellationTokenSource _stopping = new();
 
@@ -47,6 +55,12 @@ public sealed class EmulatedBot : IAsyncDisposable
         var plan = _faults.TakeForcedPattern() is { } forced ? _state.Plan.Next() with { Pattern = forced } : _state.Plan.Next();
         _traffic.MaybeAppear(interaction.Channel);
 
+        // Discord wants an initial response within 3 seconds: a bot that knows it will be later (a queue ahead of this
+        // interaction, a slow moment) defers rather than answer directly, whatever the plan drew.
+        var answerDue = ScheduleAnswer(interaction);
+        if (plan.Pattern == ReplyPattern.Immediate && answerDue - interaction.AcceptedAt >= InitialResponseDeadline)
+            plan = plan with { Pattern = ReplyPattern.Deferred };
+
         // What a bot that needs more than 3 seconds posts at once: a LOADING message, or an interim text.
         var acknowledgement = plan.Pattern switch
         {
@@ -55,7 +69,7 @@ public sealed class EmulatedBot : IAsyncDisposable
             _ => null,
         };
 
-        Queue(new PendingInteraction(interaction, plan, acknowledgement));
+        Queue(new PendingInteraction(interaction, plan, acknowledgement, answerDue));
     }
 
     /// <summary>Interactions accepted but not answered yet, in arrival order, and asynchronous jobs not finished: what a restart must not lose.</summary>
@@ -65,8 +79,24 @@ public sealed class EmulatedBot : IAsyncDisposable
     /// <summary>Takes up the work saved before a restart, with the plans and due times it had.</summary>
     public void Resume(IEnumerable<PendingInteraction> interactions, IEnumerable<PendingJob> jobs)
     {
-        foreach (var pending in interactions.OrderBy(p => p.Interaction.Id)) Queue(pending);
+        foreach (var pending in interactions.OrderBy(p => p.Interaction.Id))
+        {
+            lock (_busyUntil)
+                if (!_busyUntil.TryGetValue(pending.Interaction.Channel.Id, out var busy) || busy < pending.Due)
+                    _busyUntil[pending.Interaction.Channel.Id] = pending.Due;
+            Queue(pending);
+        }
         foreach (var job in jobs) StartJob(job);
+    }
+
+    /// <summary>When the bot will answer this interaction: its channel's answers come one after the other.</summary>
+    private DateTimeOffset ScheduleAnswer(AcceptedInteraction interaction)
+    {
+        lock (_busyUntil)
+        {
+            var start = _busyUntil.TryGetValue(interaction.Channel.Id, out var busy) && busy > interaction.AcceptedAt ? busy : interaction.AcceptedAt;
+            return _busyUntil[interaction.Channel.Id] = start + _options.BotReplyDelay + _faults.BotReplyDelay;
+        }
     }
 
     private void Queue(PendingInteraction pending)
@@ -87,25 +117,22 @@ public sealed class EmulatedBot : IAsyncDisposable
         await _stopping.CancelAsync();
         try { await Task.WhenAll(_running.Keys).WaitAsync(TimeSpan.FromSeconds(5)); }
         catch (Exception) { /* stopping: cancellations and late failures no longer matter */ }
-        _stopping.Dispose();
+        // _stopping is not disposed: a render still running past the wait may yet start a job, which must find its
+        // token cancelled (and stay in the saved state), not disposed.
     }
 
     private async Task WorkAsync(ChannelReader<PendingInteraction> reader)
     {
         var ct = _stopping.Token;
-        var previousDone = DateTimeOffset.MinValue;
         try
         {
             await foreach (var pending in reader.ReadAllAsync(ct))
             {
                 try
                 {
-                    // One at a time per channel: each answer comes the reply delay after its interaction arrived or
-                    // after the previous answer, whichever is later. Due times, not sleeps, so fake time can drive it.
-                    var start = pending.Interaction.AcceptedAt > previousDone ? pending.Interaction.AcceptedAt : previousDone;
-                    await DelayUntilAsync(start + _options.BotReplyDelay + _faults.BotReplyDelay, ct);
+                    // One at a time per channel, each at the due time fixed on arrival (ScheduleAnswer).
+                    await DelayUntilAsync(pending.Due, ct);
                     await AnswerAsync(pending, ct);
-                    previousDone = _options.Clock.GetUtcNow();
                     _pending.TryRemove(pending.Interaction.Id, out _);
                     _state.NotifyChanged();
                 }
@@ -123,7 +150,7 @@ public sealed class EmulatedBot : IAsyncDisposable
 
     private async Task AnswerAsync(PendingInteraction pending, CancellationToken ct)
     {
-        var (interaction, plan, acknowledgement) = pending;
+        var (interaction, plan, acknowledgement, due) = pending;
         string userId = interaction.User.UserId;
         switch (plan.Pattern)
         {
@@ -136,14 +163,21 @@ public sealed class EmulatedBot : IAsyncDisposable
 
         var answer = _faults.TakeModeration() ? new BotAnswer(BotTexts.Moderated(userId), []) : await _commands.AnswerAsync(interaction, ct);
         _traffic.MaybeAppear(interaction.Channel);
+        // The command has run; whether its answer can still be shown depends on the interaction token's age. An
+        // immediate response later than 3 seconds, or an edit or follow-up later than 15 minutes, is refused by
+        // Discord: the work is done (and charged) but nothing more appears.
+        var age = due - interaction.AcceptedAt;
         var first = plan.Pattern switch
         {
-            ReplyPattern.Deferred => EditResponse(interaction, acknowledgement!, answer.Content, answer.Files),
-            ReplyPattern.FollowUp => PostFollowUp(interaction, acknowledgement!, answer.Content, answer.Files),
-            _ => PostResponse(interaction, answer.Content, answer.Files, flags: 0),
+            ReplyPattern.Deferred when age < InteractionTokenLifetime && acknowledgement is not null =>
+                EditResponse(interaction, acknowledgement, answer.Content, answer.Files),
+            ReplyPattern.FollowUp when age < InteractionTokenLifetime && acknowledgement is not null =>
+                PostFollowUp(interaction, acknowledgement, answer.Content, answer.Files),
+            ReplyPattern.Immediate when age < InitialResponseDeadline => PostResponse(interaction, answer.Content, answer.Files, flags: 0),
+            _ => null,
         };
         if (first is not null && answer.Job is { } job)
-            StartJob(new PendingJob(interaction, first.Id, job, plan.AsyncResult, _options.Clock.GetUtcNow() + _options.AsyncResultDelay + _faults.BotReplyDelay));
+            StartJob(new PendingJob(interaction, first.Id, job, plan.AsyncResult, due + _options.AsyncResultDelay + _faults.BotReplyDelay));
     }
 
     private void StartJob(PendingJob pending)
@@ -161,7 +195,7 @@ public sealed class EmulatedBot : IAsyncDisposable
             var file = await _commands.RenderAsync(job, ct);
             var channel = interaction.Channel;
             string content = BotTexts.JobCompleted(interaction.User.UserId, job.Kind, job.JobId);
-            bool tokenValid = _options.Clock.GetUtcNow() - interaction.AcceptedAt < InteractionTokenLifetime;
+            bool tokenValid = due - interaction.AcceptedAt < InteractionTokenLifetime;
             if (!(style == AsyncResultStyle.EditFirstReply && tokenValid && _state.Edit(channel, firstId, content, [file]) is not null))
             {
                 // A new message from the bot user (not through the interaction's webhook): a reply to the first one.
@@ -214,10 +248,14 @@ public sealed class EmulatedBot : IAsyncDisposable
     private static InteractionMetadata Metadata(AcceptedInteraction interaction) =>
         new(interaction.Id, interaction.User.AsAuthor, interaction.Command.Name, interaction.Target?.Id);
 
+    /// <summary>
+    /// Waits until the clock reads <paramref name="due"/>, looking at it again at least every second, so a clock that
+    /// jumps (a test's fake time advanced in one step, a suspended machine) is noticed within a second.
+    /// </summary>
     private async Task DelayUntilAsync(DateTimeOffset due, CancellationToken ct)
     {
-        var wait = due - _options.Clock.GetUtcNow();
-        if (wait > TimeSpan.Zero) await Task.Delay(wait, _options.Clock, ct);
+        for (var wait = due - _options.Clock.GetUtcNow(); wait > TimeSpan.Zero; wait = due - _options.Clock.GetUtcNow())
+            await Task.Delay(wait < TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), _options.Clock, ct);
     }
 
     private void Track(Task task)

@@ -31,6 +31,7 @@ public sealed record StoredAttachment(
     int? Width,
     int? Height)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public long Size => Bytes.LongLength;
 }
 
@@ -51,6 +52,7 @@ public sealed record InteractionMetadata(
     public const int ApplicationCommand = 2;
 
     /// <summary>The original response, not a follow-up: only follow-ups name the original response message.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsOriginalResponse => OriginalResponseMessageId is null;
 }
 
@@ -75,4 +77,5 @@ public sealed record ChannelMessage(
     string? ApplicationId = null,
     string? WebhookId = null,
     int Flags = 0,
-    DateTimeOffset? EditedTimestamp = null);
+    DateTimeOffset? EditedTimestamp = null,
+    IReadOnlyList<MessageAuthor>? Mentions = null);

@@ -125,8 +125,9 @@ public static class DiscordApi
     {
         if (Access(state, DiscordGate.AccountOf(context), channel_id) is { } denied) return denied;
         var channel = state.FindChannel(channel_id)!;
-        if (!SnowflakeGenerator.TryParse(message_id, out ulong id) || channel.History.Find(id) is not { } message)
-            return DiscordErrors.UnknownMessage();
+        if (!SnowflakeGenerator.TryParse(message_id, out ulong id))
+            return DiscordErrors.InvalidFormBody("message_id", "NUMBER_TYPE_COERCE", $"Value \"{message_id}\" is not snowflake.");
+        if (channel.History.Find(id) is not { } message) return DiscordErrors.UnknownMessage();
         return Ok(MessageWire.ToWire(message, MessageWire.OriginOf(context.Request), state.Cdn, channel.History));
     }
 

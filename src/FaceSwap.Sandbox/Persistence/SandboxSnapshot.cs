@@ -33,7 +33,7 @@ internal sealed record ChannelSnapshot(string Id, string GuildId, IReadOnlyList<
 
 internal sealed record PendingInteractionSnapshot(ulong Id, string ChannelId, string UserToken, string Command,
     IReadOnlyDictionary<string, string> Strings, IReadOnlyDictionary<string, InteractionFile> Files, ulong? TargetId,
-    DateTimeOffset AcceptedAt, PlannedReply Plan, ulong? AcknowledgementId);
+    DateTimeOffset AcceptedAt, PlannedReply Plan, ulong? AcknowledgementId, DateTimeOffset Due);
 
 internal sealed record PendingJobSnapshot(ulong InteractionId, string ChannelId, string UserToken, string Command, DateTimeOffset AcceptedAt,
     ulong FirstMessageId, AsyncJob Job, AsyncResultStyle Style, DateTimeOffset Due);
