@@ -81,6 +81,17 @@ public sealed class SandboxState
 
     public TimeProvider Clock { get; }
 
+    private readonly ConcurrentQueue<AcceptedInteraction> _received = new();
+
+    /// <summary>
+    /// Every interaction Discord accepted (answered 204) since this process started, in order: what a test counts
+    /// to prove a command reached the bot exactly once, whatever reply pattern or edit later hid its options.
+    /// Observation only, not kept in the state file.
+    /// </summary>
+    public IReadOnlyCollection<AcceptedInteraction> Received => _received;
+
+    internal void Receive(AcceptedInteraction interaction) => _received.Enqueue(interaction);
+
     /// <summary>Raised after a change the state file must keep (set by <see cref="SandboxServer"/> when it has a data folder).</summary>
     internal Action? Changed { get; set; }
 

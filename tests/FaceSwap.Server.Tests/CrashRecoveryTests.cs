@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Dapper;
 using FaceSwap.Server.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace FaceSwap.Server.Tests;
@@ -85,7 +88,113 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
     }
 
-    private Process StartServer(int port, string dataDir, string asyncResultDelay, string pacing)
+    [Fact]
+    public async Task A_kill_during_load_repeats_only_the_commands_that_were_in_flight()
+    {
+        // The emulated Discord lives in this process, so it outlives the killed server and counts across both lives.
+        await using var sandbox = await HostedSandbox.StartAsync(channels: 10, asyncResultDelay: TimeSpan.FromSeconds(2));
+        var dataDir = Path.Combine(Path.GetTempPath(), "faceswap-tests", Guid.NewGuid().ToString("N"));
+        var port = FreePort();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/faceswap/"), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        string[] settings =
+        [
+            .. sandbox.ServerSettings().Select(s => $"--{s.Key}={s.Value}"),
+            "--FaceSwap:Local:BootstrapChannel=false",
+            "--FaceSwap:Jobs:LeaseDuration=00:00:03",
+            "--FaceSwap:Jobs:RecoveryInterval=00:00:00.500",
+        ];
+
+        var first = StartServer(port, dataDir, settings, quiet: true);
+        Dictionary<string, string> prompts;
+        int receivedAtKill;
+        try
+        {
+            await WaitHealthyAsync(port);
+            foreach (var channel in sandbox.Channels)
+            {
+                var saved = await client.PostAsync($"account/{channel.Channel}", JsonContent.Create(new { discord = channel.Token, server = channel.Guild, channel = channel.Channel }));
+                Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+            }
+            prompts = await CommandLoad.SubmitHeadshotsAsync(client, sandbox, 500);
+            // Mid-load: the bot has taken part of the commands, results take 2 s each, and many jobs wait their turn.
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while ((receivedAtKill = sandbox.PromptsReceived("headshot").Count) < 150)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"The bot got only {receivedAtKill} commands");
+                await Task.Delay(20);
+            }
+        }
+        finally
+        {
+            first.Kill(entireProcessTree: true); // SIGKILL: no lease is handed back, nothing is flushed
+            await first.WaitForExitAsync();
+        }
+
+        // Claimed and not finished at the kill: still leased by the dead process. Only these may send again.
+        var inFlight = await ClaimedAndUnfinishedAsync(dataDir);
+        sandbox.Options.AsyncResultDelay = TimeSpan.FromMilliseconds(200);
+        var second = StartServer(port, dataDir, settings, quiet: true);
+        Dictionary<string, string> outcomes;
+        try
+        {
+            await WaitHealthyAsync(port);
+            outcomes = await CommandLoad.WaitAllTerminalAsync(client, prompts.Keys, TimeSpan.FromMinutes(4));
+            await CommandLoad.DrainAsync(client, sandbox);
+        }
+        finally
+        {
+            second.Kill(entireProcessTree: true);
+            await second.WaitForExitAsync();
+        }
+
+        var received = sandbox.PromptsReceived("headshot");
+        var repeated = received.GroupBy(p => p).Where(g => g.Count() > 1).ToDictionary(g => g.Key!, g => g.Count() - 1);
+        var inFlightPrompts = inFlight.Select(id => prompts[id]).ToHashSet();
+        output.WriteLine($"commands when killed: {receivedAtKill}; claimed and unfinished at the kill: {inFlight.Count}; " +
+                         $"commands in all: {received.Count}; repeats: {repeated.Values.Sum()} (of {repeated.Count} jobs); " +
+                         $"outcomes: {string.Join(", ", outcomes.Values.GroupBy(s => s).Select(g => $"{g.Key} {g.Count()}"))}");
+        Assert.Equal(500, outcomes.Count);
+        // Every job's command was sent; a repeat only for a job that was mid-command at the kill, at most once more.
+        Assert.Equal(prompts.Values.Order(), received.Distinct().Order());
+        Assert.Subset(inFlightPrompts, repeated.Keys.ToHashSet());
+        Assert.All(repeated.Values, extra => Assert.Equal(1, extra));
+        Assert.InRange(received.Count - 500, 0, inFlight.Count);
+        // Nothing is left executing in the database the second life wrote.
+        Assert.Empty(await ClaimedAndUnfinishedAsync(dataDir, anyLease: true));
+    }
+
+    /// <summary>Executing jobs that some process holds a lease on (or, with <paramref name="anyLease"/>, all executing jobs).</summary>
+    private static async Task<List<string>> ClaimedAndUnfinishedAsync(string dataDir, bool anyLease = false)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDir, "faceswap.db"), Pooling = false,
+        }.ToString());
+        await connection.OpenAsync();
+        return (await connection.QueryAsync<string>(
+            "SELECT id FROM jobs WHERE status IN ('created','started','progress') AND (@anyLease OR lease_owner IS NOT NULL)",
+            new { anyLease })).ToList();
+    }
+
+    private Process StartServer(int port, string dataDir, string asyncResultDelay, string pacing) =>
+        StartServer(port, dataDir,
+        [
+            "--FaceSwap:Sandbox:Enabled=true",
+            "--FaceSwap:Local:BootstrapChannel=false",
+            "--FaceSwap:Sandbox:BotReplyDelay=00:00:00.050",
+            $"--FaceSwap:Sandbox:AsyncResultDelay={asyncResultDelay}",
+            "--FaceSwap:Discord:FastPollInterval=00:00:00.200",
+            "--FaceSwap:Discord:SlowPollMin=00:00:00.300",
+            "--FaceSwap:Discord:SlowPollMax=00:00:00.500",
+            $"--FaceSwap:Discord:InteractionPacing={pacing}",
+            "--FaceSwap:Discord:ReplyTimeout=00:00:20",
+            "--FaceSwap:Discord:AsyncResultTimeout=00:00:06",
+            "--FaceSwap:Jobs:LeaseDuration=00:00:02",
+            "--FaceSwap:Jobs:RecoveryInterval=00:00:00.500",
+        ]);
+
+    private Process StartServer(int port, string dataDir, IEnumerable<string> settings, bool quiet = false)
     {
         var directory = AppContext.BaseDirectory;
         var info = new ProcessStartInfo("dotnet")
@@ -100,25 +209,16 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             "--urls", $"http://127.0.0.1:{port}",
             $"--FaceSwap:DataDir={dataDir}",
             $"--FaceSwap:Auth:BootstrapToken={Token}",
-            "--FaceSwap:Sandbox:Enabled=true",
-            "--FaceSwap:Local:BootstrapChannel=false",
-            "--FaceSwap:Sandbox:BotReplyDelay=00:00:00.050",
-            $"--FaceSwap:Sandbox:AsyncResultDelay={asyncResultDelay}",
-            "--FaceSwap:Discord:FastPollInterval=00:00:00.200",
-            "--FaceSwap:Discord:SlowPollMin=00:00:00.300",
-            "--FaceSwap:Discord:SlowPollMax=00:00:00.500",
-            $"--FaceSwap:Discord:InteractionPacing={pacing}",
-            "--FaceSwap:Discord:ReplyTimeout=00:00:20",
-            "--FaceSwap:Discord:AsyncResultTimeout=00:00:06",
-            "--FaceSwap:Jobs:LeaseDuration=00:00:02",
-            "--FaceSwap:Jobs:RecoveryInterval=00:00:00.500",
-        })
+        }.Concat(settings))
         {
             info.ArgumentList.Add(argument);
         }
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
+        // Under load only what went wrong (and each takeover) is worth reading.
+        bool Worth(string line) => !quiet || line.Contains("fail", StringComparison.OrdinalIgnoreCase)
+                                   || line.Contains("warn", StringComparison.OrdinalIgnoreCase) || line.Contains("Resuming");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null && Worth(e.Data)) Log(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && Worth(e.Data)) Log(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

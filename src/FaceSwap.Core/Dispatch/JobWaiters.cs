@@ -5,7 +5,7 @@ using FaceSwap.Core.Storage;
 namespace FaceSwap.Core.Dispatch;
 
 /// <summary>Holds requests until a job is terminal or a deadline passes, without polling the database.</summary>
-public sealed class JobWaiters(IJobStore jobs, JobNotifier notifier)
+public sealed class JobWaiters(IJobStore jobs, JobNotifier notifier, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, int> _waiting = new();
 
@@ -34,8 +34,8 @@ public sealed class JobWaiters(IJobStore jobs, JobNotifier notifier)
         _waiting.AddOrUpdate(jobId, 1, (_, count) => count + 1);
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
+            using var timer = new CancellationTokenSource(timeout, clock);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
             using var changes = notifier.Subscribe(jobId);
             var lookup = await jobs.FindAsync(jobId, CancellationToken.None);
             while (true)

@@ -89,6 +89,7 @@ public static class DiscordApi
     {
         var outcome = await InteractionIntake.ReadAsync(context, state, DiscordGate.AccountOf(context));
         if (outcome.Error is not null) return outcome.Error;
+        state.Receive(outcome.Accepted!);
         bot.Enqueue(outcome.Accepted!);
         return Results.NoContent();
     }

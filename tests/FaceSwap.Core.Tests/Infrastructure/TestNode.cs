@@ -19,7 +19,7 @@ public sealed class TestNode : IAsyncDisposable
         var accounts = new SqliteAccountStore(sqlite, new Accounts.DiscordTokenProtector(new EphemeralDataProtectionProvider()));
         Notifier = new JobNotifier();
         Dispatcher = new JobDispatcher(Jobs, accounts, new FileBlobStore(Path.Combine(database.Folder, "blobs")),
-            new EngineRegistry([engine]), Notifier, new JobWaiters(Jobs, Notifier), wrapped, clock, NullLogger<JobDispatcher>.Instance);
+            new EngineRegistry([engine]), Notifier, new JobWaiters(Jobs, Notifier, clock), wrapped, clock, NullLogger<JobDispatcher>.Instance);
     }
 
     public IJobStore Jobs { get; }
