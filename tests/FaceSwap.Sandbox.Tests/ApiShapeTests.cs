@@ -121,7 +121,7 @@ public sealed class ApiShapeTests
         using var client = new HttpClient();
         using var put = await client.PutAsync(uploadUrl, new ByteArrayContent(new byte[10]));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        Assert.Equal(0, (await put.Content.ReadAsByteArrayAsync()).Length);
+        Assert.Empty(await put.Content.ReadAsByteArrayAsync());
 
         using var guessed = await client.PutAsync(discord.Server.Origin + "_uploads/0123456789abcdef", new ByteArrayContent(new byte[10]));
         Assert.Equal(HttpStatusCode.NotFound, guessed.StatusCode);
