@@ -150,7 +150,7 @@ internal static class SqliteSchema
             """),
         // Exactly-once claims: a job is inserted unclaimed and taken by one owner-checked claim, which
         // counts its attempts; the status column is the only copy of the status (old documents lose theirs).
-        (5, """
+        (4, """
             ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3;
             UPDATE jobs SET data = json_remove(data, '$.status') WHERE data IS NOT NULL;
