@@ -22,6 +22,12 @@ dotnet test FaceSwap.slnx -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 status=$?
 
+# The benchmarks' smoke run (bench/run.sh --smoke): each bench runs briefly, only to check that it works;
+# it counts as one test (figures are never judged here, only that every bench ran).
+bench_log="$results/bench-smoke.log"
+timeout 300 bash bench/run.sh --smoke --no-build >"$bench_log" 2>&1
+bench=$?
+
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -32,6 +38,14 @@ for trx in "$results"/*.trx; do
   # A skipped test is counted in total but not in executed (TRX leaves notExecuted at 0 for skips).
   skipped=$((skipped + $(value total) - $(value executed)))
 done
+if [ $bench -eq 0 ]; then
+  passed=$((passed + 1))
+else
+  echo "bench smoke run failed (exit $bench); its output ($bench_log) ends with:"
+  tail -n 30 "$bench_log"
+  failed=$((failed + 1))
+  status=1
+fi
 if [ $status -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -12,22 +12,31 @@ namespace FaceSwap.Discord;
 
 /// <summary>
 /// Runs jobs on the InsightFaceSwap bot in the account's Discord channel: uploads the inputs, sends the
-/// command as the operator's user, waits for the bot's reply through the channel's poller, and reports
+/// command as the operator's user, waits for the bot's answer through the channel's poller, and reports
 /// what the bot said. Saves enough on the job before each interaction that a restarted server looks for
-/// the reply instead of sending the command twice.
+/// the reply (from the moment it was sent) instead of sending the command twice.
 /// </summary>
 public sealed class DiscordEngine(
     DiscordRestClient rest,
     CommandIndex commands,
     ChannelPollers pollers,
     InteractionPacer pacer,
+    DiscordUsers users,
+    DiscordMetrics metrics,
+    TimeProvider time,
     IOptionsMonitor<DiscordEngineOptions> options,
     ILogger<DiscordEngine> logger) : IEngine
 {
+    /// <summary>The error of a job whose interaction got no visible answer in time.</summary>
+    public const string NoAnswerError = "InsightFaceSwap did not answer; the command may have been refused privately";
+
     private readonly DiscordRestClient rest = rest;
     private readonly CommandIndex commands = commands;
     private readonly ChannelPollers pollers = pollers;
     private readonly InteractionPacer pacer = pacer;
+    private readonly DiscordUsers users = users;
+    private readonly DiscordMetrics metrics = metrics;
+    private readonly TimeProvider time = time;
     private readonly IOptionsMonitor<DiscordEngineOptions> options = options;
     private readonly ILogger<DiscordEngine> logger = logger;
 
@@ -35,7 +44,6 @@ public sealed class DiscordEngine(
 
     public async Task RunAsync(IJobExecution execution, CancellationToken cancellationToken)
     {
-        var job = execution.Job;
         var account = execution.Account;
         if (string.IsNullOrEmpty(account.DiscordToken) || string.IsNullOrEmpty(account.Server) || string.IsNullOrEmpty(account.Channel))
         {
@@ -45,6 +53,7 @@ public sealed class DiscordEngine(
             return;
         }
 
+        using var tally = metrics.BeginJob(execution.Job.Verb.ToString().ToLowerInvariant());
         try
         {
             await new JobRun(this, execution).RunAsync(cancellationToken);
@@ -64,11 +73,12 @@ public sealed class DiscordEngine(
             await execution.SetAccountHealthAsync(AccountHealth.TokenInvalid, detail, cancellationToken);
             await execution.FailAsync("Discord token is invalid", detail, null, moderated: false, cancellationToken);
         }
-        catch (DiscordCaptchaRequiredException)
+        catch (DiscordAccountBlockedException ex)
         {
-            var detail = $"Discord asks for a captcha for account {account.Channel}: log in to Discord with this account in a browser, solve it, then retry.";
-            await execution.SetAccountHealthAsync(AccountHealth.Locked, detail, cancellationToken);
-            await execution.FailAsync("Discord account needs a captcha", detail, null, moderated: false, cancellationToken);
+            var detail = $"{ex.Reason}. Account {account.Channel} is skipped until a job on it succeeds or it is updated with POST /account/{account.Channel}.";
+            await execution.SetAccountHealthAsync(ex.AccountLocked ? AccountHealth.Locked : AccountHealth.Forbidden, detail, cancellationToken);
+            await execution.FailAsync(ex.AccountLocked ? "Discord account is locked" : "Discord forbids this account in the channel",
+                detail, null, moderated: false, cancellationToken);
         }
         catch (DiscordRateLimitedException ex)
         {
@@ -129,6 +139,7 @@ public sealed class DiscordEngine(
         private bool started = execution.Job.Status is not JobStatus.Created;
 
         private DiscordEngineOptions Settings => engine.options.CurrentValue;
+        private TimeProvider Time => engine.time;
 
         public async Task RunAsync(CancellationToken ct)
         {
@@ -136,42 +147,94 @@ public sealed class DiscordEngine(
             {
                 state = state with { OneOffIdname = CommandPlan.NewOneOffIdname() };
             }
-            var steps = CommandPlan.For(job, state.OneOffIdname);
 
-            for (var index = state.Step; index < steps.Count; index++)
+            // A swap decides the job at swapid but reports it only after its cleanup (delid, setid), so the
+            // channel is as it was when the client hears the answer; a refusal at swapid cleans up too.
+            CommandStep? mainStep = null;
+            InsightFaceSwapReply? decided = null;
+            JobFailure? failure = null;
+            while (true)
             {
+                // Planned again at each step: swap's last step depends on what its first one read.
+                var steps = CommandPlan.For(job, state.OneOffIdname, state.PreviousDefaults);
+                var index = state.Step;
+                if (index >= steps.Count)
+                {
+                    break;
+                }
                 var step = steps[index];
-                var resume = state.Step == index && state.Nonce is not null;
+                var resume = state.Nonce is not null;
                 if (!resume)
                 {
-                    state = state with { Step = index, Phase = StepPhase.Sent, Nonce = null, After = null, InteractionId = null, FirstReplyMessageId = null, TextTokens = [] };
+                    state = state with { Phase = StepPhase.Sent, SentAt = null, After = null, FirstReplyMessageId = null, TextTokens = [] };
                 }
 
                 if (step.Role == StepRole.Cleanup)
                 {
                     await CleanUpAsync(step, resume, ct);
-                    return;
-                }
-
-                var reply = await RunStepAsync(step, resume, ct);
-                if (step.Role == StepRole.Setup)
-                {
-                    if (!IsTextSuccess(step, reply))
-                    {
-                        throw new JobFailure($"InsightFaceSwap refused /{step.Command}", reply.Content, ToUpstream(reply.Message));
-                    }
                     state = state with { Step = index + 1, Nonce = null };
                     await execution.SaveEngineStateAsync(state.Serialize(), ct);
                     continue;
                 }
 
-                await FinishAsync(step, reply, ct);
-                if (index + 1 < steps.Count)
+                if (step.Role == StepRole.Main)
                 {
-                    // The job is decided; what follows is cleanup on the bot's side.
-                    state = state with { Step = index + 1, Nonce = null };
+                    mainStep = step;
+                    var cleanupFollows = index + 1 < steps.Count;
+                    try
+                    {
+                        decided = await RunStepAsync(step, resume, ct);
+                    }
+                    catch (JobFailure refused) when (cleanupFollows)
+                    {
+                        failure = refused;
+                    }
+                    if (!cleanupFollows)
+                    {
+                        break;
+                    }
+                    state = state with { Step = index + 1, Nonce = null, DecidingMessageId = decided?.Message.Id ?? failure?.Upstream?.MessageId };
+                    await execution.SaveEngineStateAsync(state.Serialize(), ct);
+                    continue;
                 }
+
+                var reply = await RunStepAsync(step, resume, ct);
+                if (step.Command == "listid")
+                {
+                    var defaults = InsightFaceSwapReply.DefaultIds(reply.Content);
+                    if (defaults is null)
+                    {
+                        engine.logger.LogWarning("Job {Job}: /listid did not name the default ids; the swap cannot put them back", job.Id);
+                    }
+                    state = state with { PreviousDefaults = defaults ?? "" };
+                }
+                else if (!IsTextSuccess(step, reply))
+                {
+                    throw new JobFailure($"InsightFaceSwap refused /{step.Command}", reply.Content, ToUpstream(reply.Message));
+                }
+                state = state with { Step = index + 1, Nonce = null };
+                await execution.SaveEngineStateAsync(state.Serialize(), ct);
             }
+
+            if (failure is not null)
+            {
+                throw failure;
+            }
+            mainStep ??= CommandPlan.For(job, state.OneOffIdname, state.PreviousDefaults).First(s => s.Role == StepRole.Main);
+            decided ??= await DecidingReplyAfterRestartAsync(mainStep, ct);
+            await FinishAsync(mainStep, decided, ct);
+        }
+
+        /// <summary>The process stopped during a swap's cleanup: read the message that decided it again.</summary>
+        private async Task<InsightFaceSwapReply> DecidingReplyAfterRestartAsync(CommandStep step, CancellationToken ct)
+        {
+            var message = state.DecidingMessageId is { } id
+                ? await engine.rest.GetMessageAsync(token, channelId, id, RequestPurpose.Reread, ct)
+                : null;
+            return message is not null
+                ? InsightFaceSwapReply.Read(message)
+                : throw new JobFailure($"InsightFaceSwap returned no result for /{step.Command}",
+                    "The server restarted while the swap was cleaning up, and the bot's answer can no longer be read.");
         }
 
         private async Task FinishAsync(CommandStep step, InsightFaceSwapReply reply, CancellationToken ct)
@@ -216,7 +279,11 @@ public sealed class DiscordEngine(
         {
             try
             {
-                await RunStepAsync(step, resume, ct);
+                var reply = await RunStepAsync(step, resume, ct);
+                if (!IsTextSuccess(step, reply))
+                {
+                    engine.logger.LogWarning("Cleanup /{Command} of job {Job} was refused: {Reply}", step.Command, job.Id, reply.Content);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -228,86 +295,105 @@ public sealed class DiscordEngine(
         private async Task<InsightFaceSwapReply> RunStepAsync(CommandStep step, bool resume, CancellationToken ct)
         {
             var poller = engine.pollers.For(channelId);
-            ReplyExpectation expectation;
-            ReplyWait wait;
-            IDisposable registration;
+            var userId = await engine.users.IdOfAsync(token, ct);
+            IDisposable? turn = null;
+            string sentAfter;
 
-            if (resume)
+            try
             {
-                expectation = new ReplyExpectation
+                if (resume)
                 {
-                    Nonce = state.Nonce!,
+                    sentAfter = state.SentAt is not null ? SentAfter() : state.After ?? Snowflake.FromTime(Time.GetUtcNow() - Settings.ReplyTimeout);
+                    engine.logger.LogInformation("Job {Job}: resuming /{Command}, reading the channel from {After}", job.Id, step.Command, sentAfter);
+                }
+                else
+                {
+                    var uploads = new List<UploadedAttachment>();
+                    foreach (var option in step.Options.Where(o => o.IsAttachment))
+                    {
+                        var input = await execution.ReadInputAsync(option.InputFile!, ct);
+                        uploads.Add(await engine.rest.UploadAttachmentAsync(token, channelId, input.FileName, input.ContentType, input.Content, ct));
+                    }
+                    var command = await engine.commands.FindAsync(token, guildId, step.Command, ct);
+
+                    // One interaction of the channel at a time waits for its first reply: then the first
+                    // reply of our user to this command after we sent it is ours.
+                    turn = await poller.AcquireTurnAsync(ct);
+                    await SendAsync(command, step, uploads, poller.ClaimedUpTo, ct);
+                    sentAfter = SentAfter();
+                    if (!started)
+                    {
+                        started = true;
+                        await execution.ReportAsync(JobStatus.Started, new UpstreamMessage(), ct);
+                    }
+                }
+
+                var expectation = new ReplyExpectation
+                {
+                    UserId = userId,
                     CommandName = step.Command,
-                    InteractionId = state.InteractionId,
+                    IsMessageCommand = step.IsMessageCommand,
+                    SentAfter = sentAfter,
                     FirstReplyMessageId = state.FirstReplyMessageId,
                     TextTokens = [.. step.TextTokens ?? [], .. state.TextTokens],
                 };
-                wait = new ReplyWait(expectation, state.After ?? "0", () => execution.ClientWaiting)
+                var wait = new ReplyWait(expectation, () => execution.ClientWaiting)
                 {
-                    AwaitingFirstReply = state.Phase == StepPhase.Sent,
+                    AwaitingFirstReply = state.FirstReplyMessageId is null,
+                    AnswerDue = state.Phase != StepPhase.AwaitingResult,
                 };
-                registration = poller.Add(token, wait);
-                engine.logger.LogInformation("Job {Job}: resuming /{Command} from saved state, looking for the reply after {After}",
-                    job.Id, step.Command, state.After);
-            }
-            else
-            {
-                var uploads = new List<UploadedAttachment>();
-                foreach (var option in step.Options.Where(o => o.IsAttachment))
+                if (state.FirstReplyMessageId is { } first)
                 {
-                    var input = await execution.ReadInputAsync(option.InputFile!, ct);
-                    uploads.Add(await engine.rest.UploadAttachmentAsync(token, channelId, input.FileName, input.ContentType, input.Content, ct));
+                    wait.Watch(first); // it may have been edited while nobody watched
                 }
-                var command = await engine.commands.FindAsync(token, guildId, step.Command, ct);
-                var after = await engine.pollers.LatestMessageIdAsync(token, channelId, ct);
-                var nonce = Snowflake.NewNonce();
-                expectation = new ReplyExpectation { Nonce = nonce, CommandName = step.Command, TextTokens = [.. step.TextTokens ?? []] };
-
-                state = state with { Phase = StepPhase.Sent, Nonce = nonce, After = after };
-                var sentState = state.Serialize();
-
-                wait = new ReplyWait(expectation, after, () => execution.ClientWaiting);
-                registration = poller.Add(token, wait);
-                try
+                using (poller.Add(token, wait))
                 {
-                    // Saved at the last moment before sending (after the pacing wait): from there on a
-                    // restart must look for the reply, never resend; before it, a restart simply sends.
-                    await SendAsync(command, step, uploads, nonce, () => execution.SaveEngineStateAsync(sentState, ct), ct);
-                }
-                catch
-                {
-                    registration.Dispose();
-                    throw;
-                }
-                if (!started && step.Role != StepRole.Cleanup)
-                {
-                    started = true;
-                    await execution.ReportAsync(JobStatus.Started, new UpstreamMessage(), ct);
+                    return await AwaitReplyAsync(step, wait, turn, ct);
                 }
             }
-
-            using (registration)
+            finally
             {
-                return await AwaitReplyAsync(step, wait, ct);
+                turn?.Dispose();
             }
         }
 
-        private async Task SendAsync(ApplicationCommand command, CommandStep step, IReadOnlyList<UploadedAttachment> uploads, string nonce,
-            Func<Task> markSent, CancellationToken ct)
+        /// <summary>
+        /// The snowflake every answer to the sent interaction follows: its send time less the clock-skew
+        /// margin, and never before an answer this process already gave to an earlier command.
+        /// </summary>
+        private string SentAfter() =>
+            Snowflake.Max(Snowflake.FromTime(state.SentAt!.Value - Settings.ClockSkewMargin), state.After ?? "0");
+
+        /// <summary>
+        /// Posts the interaction. The state saved just before (after the pacing wait) says "sent": from
+        /// there on a restart must look for the reply, never resend; before it, a restart simply sends.
+        /// </summary>
+        private async Task SendAsync(ApplicationCommand command, CommandStep step, IReadOnlyList<UploadedAttachment> uploads,
+            string claimedUpTo, CancellationToken ct)
         {
             for (var attempt = 0; ; attempt++)
             {
-                var payload = InteractionPayload.Build(command, step, uploads, guildId, channelId, Settings.SessionId, nonce);
                 using (await engine.pacer.AcquireAsync(token, ct))
                 {
-                    if (attempt == 0) await markSent();
+                    var now = Time.GetUtcNow();
+                    var nonce = Snowflake.NewNonce(now);
+                    if (attempt == 0)
+                    {
+                        state = state with { Phase = StepPhase.Sent, Nonce = nonce, SentAt = now, After = claimedUpTo };
+                        await execution.SaveEngineStateAsync(state.Serialize(), ct);
+                    }
+                    else
+                    {
+                        state = state with { SentAt = now };
+                    }
+                    var payload = InteractionPayload.Build(command, step, uploads, guildId, channelId, Settings.SessionId, nonce);
                     try
                     {
                         await engine.rest.SendInteractionAsync(token, payload, ct);
                         return;
                     }
                     catch (DiscordApiException ex) when (attempt == 0 && ex.Status is HttpStatusCode.BadRequest or HttpStatusCode.NotFound
-                        && ex is not DiscordCaptchaRequiredException)
+                        && ex is not DiscordAccountBlockedException)
                     {
                         // Most likely the bot re-registered its commands and our id/version is stale:
                         // read the index again, and resend only if it changed (Discord did not run it).
@@ -324,49 +410,56 @@ public sealed class DiscordEngine(
             }
         }
 
-        private async Task<InsightFaceSwapReply> AwaitReplyAsync(CommandStep step, ReplyWait wait, CancellationToken ct)
+        /// <summary>
+        /// Follows the bot's answer to one interaction through every shape Discord gives it: an immediate
+        /// reply; a LOADING reply edited later; an interim text and a follow-up; "Job Submitted" and a later
+        /// result (a new message or an edit). No visible first answer within FirstReplyTimeout ends the job.
+        /// </summary>
+        private async Task<InsightFaceSwapReply> AwaitReplyAsync(CommandStep step, ReplyWait wait, IDisposable? turn, CancellationToken ct)
         {
-            var replyDeadline = DateTimeOffset.UtcNow + Settings.ReplyTimeout;
-            DateTimeOffset? resultDeadline = wait.AwaitingFirstReply ? null : DateTimeOffset.UtcNow + Settings.AsyncResultTimeout;
+            var sentAt = state.SentAt ?? Snowflake.ToTime(wait.Expectation.SentAfter);
+            var firstDeadline = sentAt + Settings.FirstReplyTimeout;
+            var answerDeadline = sentAt + Settings.ReplyTimeout;
+            DateTimeOffset? resultDeadline = state.Phase == StepPhase.AwaitingResult ? Time.GetUtcNow() + Settings.AsyncResultTimeout : null;
             while (true)
             {
-                var deadline = resultDeadline ?? replyDeadline;
-                var left = deadline - DateTimeOffset.UtcNow;
-                var message = left > TimeSpan.Zero ? await wait.NextAsync(left, ct) : null;
+                var deadline = resultDeadline ?? (wait.AwaitingFirstReply ? firstDeadline : answerDeadline);
+                var message = await wait.NextAsync(deadline, Time, ct);
                 if (message is null)
                 {
-                    throw resultDeadline is null
-                        ? new JobFailure("The application did not respond",
-                            $"InsightFaceSwap did not reply to /{step.Command} within {Settings.ReplyTimeout}. " +
-                            "The bot may be overloaded or the command was not delivered; try again later.")
-                        : new JobFailure("InsightFaceSwap result timed out",
-                            $"InsightFaceSwap accepted /{step.Command} but delivered no result within {Settings.AsyncResultTimeout}.",
-                            job.Upstream.MessageId is null ? null : job.Upstream);
+                    if (!wait.Polled.IsCompleted)
+                    {
+                        // A resumed wait may be past its deadline already: read the channel once before giving up.
+                        await wait.Polled.WaitAsync(ct);
+                        continue;
+                    }
+                    throw NoAnswer(step, wait, resultDeadline is not null);
                 }
 
+                turn?.Dispose(); // a first answer is visible: the channel's next interaction may go
                 var reply = InsightFaceSwapReply.Read(message);
                 if (reply.CreditsRemaining is { } remaining && reply.CreditsTotal is { } total)
                 {
-                    await execution.SetCreditsAsync(new Credits(DateTimeOffset.UtcNow, total, Math.Max(0, total - remaining)), ct);
+                    await execution.SetCreditsAsync(new Credits(Time.GetUtcNow(), total, Math.Max(0, total - remaining)), ct);
                 }
 
                 switch (reply.Kind)
                 {
                     case ReplyKind.Loading:
-                        continue; // the bot is thinking; its edit will come round again
+                    case ReplyKind.Interim:
+                        // Deferred or acknowledged: the answer comes as an edit of this message (read
+                        // again by id) or as a follow-up that points back at it.
+                        wait.Watch(message.Id);
+                        await RememberAsync(wait, resultDeadline is null ? StepPhase.Answering : StepPhase.AwaitingResult, ct);
+                        continue;
                     case ReplyKind.JobSubmitted when resultDeadline is not null:
-                        continue; // the first reply seen again while resuming
+                        wait.Watch(message.Id); // seen again while resuming: it may still become the result
+                        continue;
                     case ReplyKind.JobSubmitted:
-                        wait.AwaitingFirstReply = false;
-                        resultDeadline = DateTimeOffset.UtcNow + Settings.AsyncResultTimeout;
-                        state = state with
-                        {
-                            Phase = StepPhase.AwaitingResult,
-                            InteractionId = wait.Expectation.InteractionId,
-                            FirstReplyMessageId = wait.Expectation.FirstReplyMessageId,
-                            TextTokens = [.. wait.Expectation.TextTokens],
-                        };
-                        await execution.SaveEngineStateAsync(state.Serialize(), ct);
+                        wait.WatchOnly(message.Id); // the bot may edit it into the result
+                        wait.AnswerDue = false;
+                        resultDeadline = Time.GetUtcNow() + Settings.AsyncResultTimeout;
+                        await RememberAsync(wait, StepPhase.AwaitingResult, ct);
                         if (step.Role == StepRole.Main)
                         {
                             await execution.ReportAsync(started ? JobStatus.Progress : JobStatus.Started, ToUpstream(message), ct);
@@ -380,13 +473,44 @@ public sealed class DiscordEngine(
                         throw new JobFailure("InsightFaceSwap daily credits exhausted",
                             $"The bot says: {reply.Content}. The account's credits renew daily; use another account meanwhile.",
                             ToUpstream(message));
-                    case ReplyKind.DidNotRespond:
-                        throw new JobFailure("The application did not respond",
-                            $"InsightFaceSwap did not respond to /{step.Command} (the bot is overloaded); try again later.",
-                            ToUpstream(message));
                     default:
                         return reply;
                 }
+            }
+        }
+
+        private JobFailure NoAnswer(CommandStep step, ReplyWait wait, bool awaitingResult)
+        {
+            if (awaitingResult)
+            {
+                return new JobFailure("InsightFaceSwap result timed out",
+                    $"InsightFaceSwap accepted /{step.Command} but delivered no result within {Settings.AsyncResultTimeout}.",
+                    job.Upstream.MessageId is null ? null : job.Upstream);
+            }
+            if (wait.AwaitingFirstReply)
+            {
+                return new JobFailure(NoAnswerError,
+                    $"No answer to /{step.Command} appeared in channel {channelId} within {Settings.FirstReplyTimeout.TotalSeconds:0} s of sending it. " +
+                    "Discord shows a private (ephemeral) refusal, and \"The application did not respond\", only to the user's own client; " +
+                    "open the channel as that user to see why, or try again later.");
+            }
+            return new JobFailure("InsightFaceSwap did not finish",
+                $"InsightFaceSwap acknowledged /{step.Command} but gave no final answer within {Settings.ReplyTimeout} of sending it.");
+        }
+
+        /// <summary>Saves what the first reply taught, so a restarted server follows the same messages.</summary>
+        private async Task RememberAsync(ReplyWait wait, StepPhase phase, CancellationToken ct)
+        {
+            var learned = state with
+            {
+                Phase = phase,
+                FirstReplyMessageId = wait.Expectation.FirstReplyMessageId,
+                TextTokens = [.. wait.Expectation.TextTokens],
+            };
+            if (learned.Phase != state.Phase || learned.FirstReplyMessageId != state.FirstReplyMessageId || !learned.TextTokens.SequenceEqual(state.TextTokens))
+            {
+                state = learned;
+                await execution.SaveEngineStateAsync(state.Serialize(), ct);
             }
         }
 

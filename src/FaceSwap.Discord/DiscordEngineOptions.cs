@@ -14,8 +14,11 @@ public sealed class DiscordEngineOptions
     /// <summary>The InsightFaceSwap bot (Picsi.Ai); only its messages count as replies.</summary>
     public string BotApplicationId { get; set; } = "1090660574196674713";
 
-    /// <summary>Poll interval while a client waits on a job of the channel or a reply is due soon.</summary>
-    public TimeSpan FastPollInterval { get; set; } = TimeSpan.FromSeconds(1.5);
+    /// <summary>
+    /// The shortest gap between two history reads of a channel while a blocking answer is due or a client
+    /// waits: one read serves every job of the channel.
+    /// </summary>
+    public TimeSpan FastPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Lower bound of the jittered interval used while only long async jobs wait.</summary>
     public TimeSpan SlowPollMin { get; set; } = TimeSpan.FromSeconds(15);
@@ -23,8 +26,20 @@ public sealed class DiscordEngineOptions
     /// <summary>Upper bound of the jittered interval used while only long async jobs wait.</summary>
     public TimeSpan SlowPollMax { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long the bot may take to answer an interaction before the job fails.</summary>
+    /// <summary>
+    /// How long the bot may take to show any answer to an interaction. Discord gives a bot 3 seconds to
+    /// acknowledge one; no visible answer by then means it refused privately (ephemeral) or never answered.
+    /// </summary>
+    public TimeSpan FirstReplyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long, from sending, a deferred ("thinking") or interim answer may take to become the final one.</summary>
     public TimeSpan ReplyTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// Subtracted from the send time before it becomes the snowflake replies must follow: our clock and
+    /// Discord's may disagree by this much.
+    /// </summary>
+    public TimeSpan ClockSkewMargin { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How long an async command (headshot, changebg, GIF/video picsi) may take to deliver its result.</summary>
     public TimeSpan AsyncResultTimeout { get; set; } = TimeSpan.FromMinutes(30);

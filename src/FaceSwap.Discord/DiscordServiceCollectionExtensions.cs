@@ -18,6 +18,8 @@ public static class DiscordServiceCollectionExtensions
     {
         services.AddOptions<DiscordEngineOptions>().Bind(configuration.GetSection(DiscordEngineOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<DiscordMetrics>();
         services.AddSingleton<RateLimitGate>();
         services.AddSingleton<InteractionPacer>();
         // Singleton consumers keep one client for the process: the handler lifetime would be moot, and
@@ -26,6 +28,7 @@ public static class DiscordServiceCollectionExtensions
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DiscordRestClient>(sp,
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DiscordRestClient))));
         services.AddSingleton<CommandIndex>();
+        services.AddSingleton<DiscordUsers>();
         services.AddSingleton<ChannelPollers>();
         services.AddSingleton<DiscordEngine>();
         services.AddSingleton<IEngine>(sp => sp.GetRequiredService<DiscordEngine>());

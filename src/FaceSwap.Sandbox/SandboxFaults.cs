@@ -1,26 +1,49 @@
+using FaceSwap.Sandbox.Bot;
+
 namespace FaceSwap.Sandbox;
 
-/// <summary>What the bot does with one interaction when a fault is armed.</summary>
-public enum BotFault
+/// <summary>
+/// How Discord refuses an account it no longer trusts (developers/topics/opcodes-and-status-codes.mdx: HTTP 401 and
+/// 403, JSON codes 40002, 50001, 50013), or a captcha challenge (400 with <c>captcha_key</c>; not in Discord's docs,
+/// shape as users report it: github.com/avengy/hcaptcha-bypass-discord issue 8, Trollicus/effective-invention issue 6).
+/// </summary>
+public enum AccountRefusal
 {
-    None,
-    /// <summary>The bot never answers: no message appears.</summary>
-    MissingReply,
-    /// <summary>The bot answers with the moderation text instead of a result.</summary>
-    Moderated,
-    /// <summary>The bot answers "The application did not respond", as an overloaded bot does.</summary>
-    DidNotRespond,
+    /// <summary>401 <c>{"message":"401: Unauthorized","code":0}</c>: the token is no longer valid.</summary>
+    Unauthorized,
+    /// <summary>403 code 40002: "You need to verify your account in order to perform this action".</summary>
+    VerificationRequired,
+    /// <summary>403 code 50001: Missing Access.</summary>
+    MissingAccess,
+    /// <summary>403 code 50013: Missing Permissions.</summary>
+    MissingPermissions,
+    /// <summary>400 <c>{"captcha_key":["captcha-required"],"captcha_sitekey":…,"captcha_service":"hcaptcha",…}</c>.</summary>
+    Captcha,
 }
 
-/// <summary>An armed HTTP fault: the next requests to a route (or any route) answer 429 or 5xx.</summary>
-public sealed record HttpFault(string Kind, int Remaining, string? Route, int StatusCode, TimeSpan RetryAfter, bool Global);
+/// <summary>The snake_case names the control API uses for <see cref="AccountRefusal"/>.</summary>
+public static class AccountRefusals
+{
+    public static readonly IReadOnlyList<string> Names = Enum.GetValues<AccountRefusal>().Select(NameOf).ToArray();
+
+    public static string NameOf(AccountRefusal refusal) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(refusal.ToString());
+
+    public static AccountRefusal? Parse(string? name) =>
+        Enum.GetValues<AccountRefusal>().Cast<AccountRefusal?>().FirstOrDefault(r => NameOf(r!.Value) == name);
+}
+
+/// <summary>
+/// An armed HTTP fault: the next requests to a route (or any route), with a token (or any token), answer 429, 5xx,
+/// or an account refusal.
+/// </summary>
+public sealed record HttpFault(string Kind, int Remaining, string? Route, int StatusCode, TimeSpan RetryAfter, bool Global,
+    AccountRefusal? Refusal = null, string? Token = null);
 
 public sealed record FaultSnapshot(
     IReadOnlyList<HttpFault> HttpFaults,
     TimeSpan BotReplyDelay,
-    int MissingReplies,
+    IReadOnlyList<ReplyPattern> ForcedPatterns,
     int ModeratedReplies,
-    int DidNotRespondReplies,
     IReadOnlyList<string> InvalidTokens);
 
 /// <summary>
@@ -32,8 +55,9 @@ public sealed class SandboxFaults
     private readonly Lock _gate = new();
     private readonly List<HttpFault> _httpFaults = [];
     private readonly HashSet<string> _invalidTokens = [];
+    private readonly Queue<ReplyPattern> _forcedPatterns = new();
     private TimeSpan _botReplyDelay;
-    private int _missingReplies, _moderatedReplies, _didNotRespondReplies;
+    private int _moderatedReplies;
 
     /// <summary>The next <paramref name="count"/> requests to <paramref name="route"/> (null: any route) answer 429.</summary>
     public void RateLimitNext(int count, TimeSpan retryAfter, string? route = null, bool global = false) =>
@@ -46,6 +70,16 @@ public sealed class SandboxFaults
         Arm(new HttpFault("server_error", count, route, statusCode, TimeSpan.Zero, false));
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> requests to <paramref name="route"/> (null: any route) made with
+    /// <paramref name="token"/> (null: any token) are refused as <paramref name="refusal"/> and not processed.
+    /// </summary>
+    public void RefuseNext(AccountRefusal refusal, int count = 1, string? route = null, string? token = null)
+    {
+        int status = refusal switch { AccountRefusal.Unauthorized => 401, AccountRefusal.Captcha => 400, _ => 403 };
+        Arm(new HttpFault("refuse", count, route, status, TimeSpan.Zero, false, refusal, token));
+    }
+
     /// <summary>Added before every bot reply (and before async results), on top of the configured reply delay.</summary>
     public TimeSpan BotReplyDelay
     {
@@ -53,9 +87,18 @@ public sealed class SandboxFaults
         set { lock (_gate) _botReplyDelay = value < TimeSpan.Zero ? TimeSpan.Zero : value; }
     }
 
-    public void DropNextReplies(int count = 1) { lock (_gate) _missingReplies += Positive(count); }
+    /// <summary>The next <paramref name="count"/> interactions are answered in <paramref name="pattern"/>, whatever the plan draws.</summary>
+    public void PlayNext(ReplyPattern pattern, int count = 1)
+    {
+        Positive(count);
+        lock (_gate) for (int i = 0; i < count; i++) _forcedPatterns.Enqueue(pattern);
+    }
+
+    /// <summary>The bot does not respond to the next <paramref name="count"/> interactions (<see cref="ReplyPattern.NoResponse"/>).</summary>
+    public void DropNextReplies(int count = 1) => PlayNext(ReplyPattern.NoResponse, count);
+
+    /// <summary>The bot answers the next <paramref name="count"/> commands with the moderation text instead of running them.</summary>
     public void ModerateNext(int count = 1) { lock (_gate) _moderatedReplies += Positive(count); }
-    public void DoNotRespondNext(int count = 1) { lock (_gate) _didNotRespondReplies += Positive(count); }
 
     /// <summary>Every request with this token answers 401 until <see cref="RestoreToken"/>, as after a password change.</summary>
     public void InvalidateToken(string token) { lock (_gate) _invalidTokens.Add(token); }
@@ -67,15 +110,16 @@ public sealed class SandboxFaults
         {
             _httpFaults.Clear();
             _invalidTokens.Clear();
+            _forcedPatterns.Clear();
             _botReplyDelay = TimeSpan.Zero;
-            _missingReplies = _moderatedReplies = _didNotRespondReplies = 0;
+            _moderatedReplies = 0;
         }
     }
 
     public FaultSnapshot Snapshot()
     {
         lock (_gate)
-            return new([.. _httpFaults], _botReplyDelay, _missingReplies, _moderatedReplies, _didNotRespondReplies, [.. _invalidTokens]);
+            return new([.. _httpFaults], _botReplyDelay, [.. _forcedPatterns], _moderatedReplies, [.. _invalidTokens]);
     }
 
     internal bool IsTokenInvalid(string token)
@@ -84,11 +128,11 @@ public sealed class SandboxFaults
     }
 
     /// <summary>Fires the first armed HTTP fault that matches the route, counting it down.</summary>
-    internal HttpFault? TakeHttpFault(string route)
+    internal HttpFault? TakeHttpFault(string route, string token)
     {
         lock (_gate)
         {
-            int index = _httpFaults.FindIndex(f => f.Route is null || f.Route == route);
+            int index = _httpFaults.FindIndex(f => (f.Route is null || f.Route == route) && (f.Token is null || f.Token == token));
             if (index < 0) return null;
             var fault = _httpFaults[index];
             if (fault.Remaining <= 1) _httpFaults.RemoveAt(index);
@@ -97,15 +141,18 @@ public sealed class SandboxFaults
         }
     }
 
-    /// <summary>Decides the fate of one interaction; a missing reply wins over moderation, which wins over a timeout.</summary>
-    internal BotFault TakeBotFault()
+    internal ReplyPattern? TakeForcedPattern()
+    {
+        lock (_gate) return _forcedPatterns.TryDequeue(out var pattern) ? pattern : null;
+    }
+
+    internal bool TakeModeration()
     {
         lock (_gate)
         {
-            if (_missingReplies > 0) { _missingReplies--; return BotFault.MissingReply; }
-            if (_moderatedReplies > 0) { _moderatedReplies--; return BotFault.Moderated; }
-            if (_didNotRespondReplies > 0) { _didNotRespondReplies--; return BotFault.DidNotRespond; }
-            return BotFault.None;
+            if (_moderatedReplies == 0) return false;
+            _moderatedReplies--;
+            return true;
         }
     }
 

@@ -1,3 +1,4 @@
+using FaceSwap.Sandbox.Bot;
 using FaceSwap.Sandbox.Discord;
 using FaceSwap.Sandbox.Rendering;
 
@@ -20,12 +21,15 @@ public sealed class SandboxOptions
     /// <summary>How long after the "Job Submitted" reply the result of headshot, changebg or an animated picsi appears.</summary>
     public TimeSpan AsyncResultDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The seeded random plan: each interaction's reply pattern, async result style, and other users' traffic.</summary>
+    public ReplyPlanOptions Replies { get; set; } = new();
+
     /// <summary>
-    /// Answer like a bot that defers: at once a type 20/23 message with the LOADING flag (128) and no content, which
-    /// the bot later edits into its reply (same id, <c>edited_timestamp</c> set). Off: the reply is a new message
-    /// when it is ready. A client that only pages with <c>after=</c> never sees such an edit.
+    /// Folder where the sandbox keeps its state (<c>state.json</c> and <c>blobs/</c>): accounts, channels and their
+    /// messages and files, saved ids, credits, uploads, and the bot's unfinished work. A sandbox started on the same
+    /// folder carries on where the last one stopped. Null: memory only.
     /// </summary>
-    public bool DeferReplies { get; set; }
+    public string? StateDirectory { get; set; }
 
     /// <summary>Makes result images; null: <see cref="OpenCvBotImageRenderer"/>.</summary>
     public IBotImageRenderer? Renderer { get; set; }
@@ -41,6 +45,7 @@ public sealed class SandboxOptions
         [SandboxRoutes.CreateAttachments] = new(10, TimeSpan.FromSeconds(5)),
         [SandboxRoutes.CreateInteraction] = new(5, TimeSpan.FromSeconds(5)),
         [SandboxRoutes.GetMessages] = new(30, TimeSpan.FromSeconds(5)),
+        [SandboxRoutes.GetMessage] = new(30, TimeSpan.FromSeconds(5)),
         [SandboxRoutes.CreateMessage] = new(5, TimeSpan.FromSeconds(5)),
     };
 
@@ -52,6 +57,12 @@ public sealed class SandboxOptions
 
     /// <summary>Largest file an upload may declare (Discord's default limit for a free account).</summary>
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>
+    /// The most pixels an image may have for the bot to decode it (the local engine's <c>FaceSwap:Local:MaxPixels</c>
+    /// default). Checked on the header before decoding; a larger image is refused with a text.
+    /// </summary>
+    public long MaxPixels { get; set; } = OpenCvBotImageRenderer.DefaultMaxPixels;
 
     /// <summary>How long attachment links stay valid, like Discord's expiring CDN links.</summary>
     public TimeSpan AttachmentLinkLifetime { get; set; } = TimeSpan.FromHours(24);

@@ -10,8 +10,9 @@ public static class SandboxRoutes
     public const string CreateAttachments = "create-attachments";
     public const string CreateInteraction = "create-interaction";
     public const string GetMessages = "get-messages";
+    public const string GetMessage = "get-message";
     public const string CreateMessage = "create-message";
 
     public static readonly IReadOnlyList<string> All =
-        [GetCurrentUser, GetCommandIndex, CreateAttachments, CreateInteraction, GetMessages, CreateMessage];
+        [GetCurrentUser, GetCommandIndex, CreateAttachments, CreateInteraction, GetMessages, GetMessage, CreateMessage];
 }

@@ -41,11 +41,27 @@ public sealed class SandboxServer : IAsyncDisposable
     public SandboxState State { get; }
     public SandboxFaults Faults { get; }
 
+    /// <summary>Interactions accepted (204) that the bot has not finished with yet: tests wait for 0 before asserting what never appeared.</summary>
+    public int UnansweredInteractions => _bot.Pending().Interactions.Count;
+
+    /// <summary>The reply plan's seed (the configured one, or the one picked at start): a run can be replayed with it.</summary>
+    public int ReplySeed => State.Plan.Seed;
+
     public static async Task<SandboxServer> StartAsync(SandboxOptions options, CancellationToken ct = default)
     {
-        var state = new SandboxState(options);
+        var stateFile = options.StateDirectory is { } directory ? new StateFile(directory) : null;
+        var saved = stateFile?.Load();
+        var plan = new ReplyPlan(options.Replies, saved?.PlanSeed ?? options.Replies.Seed ?? Random.Shared.Next());
+        var state = new SandboxState(options, plan);
         var faults = new SandboxFaults();
-        var bot = new EmulatedBot(state, faults, options, options.Renderer ?? new OpenCvBotImageRenderer());
+        var commands = new InsightFaceSwapCommands(state, options.Renderer ?? new OpenCvBotImageRenderer(options.MaxPixels), options.MaxPixels);
+        var bot = new EmulatedBot(state, faults, options, commands, new OtherTraffic(state, options));
+        if (saved is not null)
+        {
+            var (interactions, jobs) = state.Restore(saved);
+            bot.Resume(interactions, jobs);
+        }
+        if (stateFile is not null) state.Changed = () => stateFile.SaveAfterChange(() => state.Export(bot));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(SandboxServer).Assembly.GetName().Name });
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -63,6 +79,21 @@ public sealed class SandboxServer : IAsyncDisposable
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(form => form.MultipartBodyLengthLimit = options.MaxUploadBytes * 2);
 
         var app = builder.Build();
+        if (stateFile is not null)
+        {
+            // Every request that may change something (interactions, uploads, messages, control calls) is saved
+            // before its answer leaves, so a restart right after an answer loses nothing.
+            app.Use(async (context, next) =>
+            {
+                if (!HttpMethods.IsGet(context.Request.Method))
+                    context.Response.OnStarting(() =>
+                    {
+                        state.NotifyChanged();
+                        return Task.CompletedTask;
+                    });
+                await next(context);
+            });
+        }
         app.UseRouting();
         app.UseMiddleware<DiscordGate>();
         app.MapDiscordApi();
@@ -75,9 +106,12 @@ public sealed class SandboxServer : IAsyncDisposable
         return new SandboxServer(app, bot, state, faults, new Uri($"http://127.0.0.1:{port}/"));
     }
 
+    private const string Usage = "[--port N] [--token T --guild G --channel C] [--reply-delay S] [--async-delay S] [--seed N] [--state DIR]";
+
     /// <summary>
     /// Runs the sandbox until Ctrl+C. Arguments: <c>[--port N] [--token T --guild G --channel C]</c>, plus
-    /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds. Prints the API base URL.
+    /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds, <c>--seed N</c> (the reply plan) and
+    /// <c>--state DIR</c> (keep the state there). Prints the API base URL and the plan's seed.
     /// </summary>
     public static Task RunStandaloneAsync(string[] args) => RunStandaloneAsync(args, Console.Out, CancellationToken.None);
 
@@ -97,7 +131,9 @@ public sealed class SandboxServer : IAsyncDisposable
                 case "--channel": channel = Value(); break;
                 case "--reply-delay": options.BotReplyDelay = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--async-delay": options.AsyncResultDelay = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
-                default: throw new ArgumentException($"unknown argument {args[i]}; use [--port N] [--token T --guild G --channel C] [--reply-delay S] [--async-delay S]");
+                case "--seed": options.Replies.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--state": options.StateDirectory = Value(); break;
+                default: throw new ArgumentException($"unknown argument {args[i]}; use {Usage}");
             }
         }
 
@@ -107,7 +143,7 @@ public sealed class SandboxServer : IAsyncDisposable
         try
         {
             await using var server = await StartAsync(options, stop.Token);
-            output.WriteLine($"Discord sandbox API: {server.ApiBaseUrl}");
+            output.WriteLine($"Discord sandbox API: {server.ApiBaseUrl} (reply plan seed {server.ReplySeed})");
             if (token is not null)
             {
                 var ids = new SnowflakeGenerator(TimeProvider.System);
@@ -125,10 +161,12 @@ public sealed class SandboxServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops taking requests, stops the bot (its unfinished work stays saved) and saves the state a last time.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _bot.DisposeAsync();
         await _app.StopAsync();
+        await _bot.DisposeAsync();
+        State.NotifyChanged();
         await _app.DisposeAsync();
     }
 }

@@ -35,6 +35,22 @@ public sealed class SandboxChannel
     public string GuildId { get; }
     public ChannelHistory History { get; }
     public SavedFaceIds SavedIds { get; } = new();
+
+    /// <summary>
+    /// Ephemeral messages sent in this channel, for tests to inspect. Discord never serves them in channel history,
+    /// to anyone (developers/resources/message.mdx, flag EPHEMERAL: "only visible to the user who invoked the Interaction").
+    /// </summary>
+    public IReadOnlyList<ChannelMessage> EphemeralMessages
+    {
+        get { lock (_ephemeral) return _ephemeral.ToArray(); }
+    }
+
+    private readonly List<ChannelMessage> _ephemeral = [];
+
+    internal void AddEphemeral(ChannelMessage message)
+    {
+        lock (_ephemeral) _ephemeral.Add(message);
+    }
 }
 
 /// <summary>A file to post in a channel as a user (a target for INSwapper, for instance).</summary>
@@ -49,23 +65,50 @@ public sealed class SandboxState
     private readonly Lock _registration = new();
     private readonly SandboxOptions _options;
 
-    internal SandboxState(SandboxOptions options)
+    internal SandboxState(SandboxOptions options, ReplyPlan plan)
     {
         _options = options;
+        Plan = plan;
+        Clock = options.Clock;
         Ids = new SnowflakeGenerator(options.Clock);
         Commands = new BotCommandIndex(Ids, options.BotApplicationId);
         Credits = new DailyCredits(options.Clock, options.DailyCredits);
         Uploads = new UploadStore(options.Clock, TimeSpan.FromHours(1), capacity: 512);
         Cdn = new CdnLinks(options.Clock, options.AttachmentLinkLifetime);
         BotUser = new MessageAuthor(options.BotApplicationId, "InsightFaceSwap", "InsightFaceSwap", IsBot: true);
+        Bystanders = new[] { "ava", "ben", "chloe" }.Select(name => new MessageAuthor(Ids.Next().ToString(), name, name, IsBot: false)).ToArray();
     }
+
+    public TimeProvider Clock { get; }
+
+    private readonly ConcurrentQueue<AcceptedInteraction> _received = new();
+
+    /// <summary>
+    /// Every interaction Discord accepted (answered 204) since this process started, in order: what a test counts
+    /// to prove a command reached the bot exactly once, whatever reply pattern or edit later hid its options.
+    /// Observation only, not kept in the state file.
+    /// </summary>
+    public IReadOnlyCollection<AcceptedInteraction> Received => _received;
+
+    internal void Receive(AcceptedInteraction interaction) => _received.Enqueue(interaction);
+
+    /// <summary>Raised after a change the state file must keep (set by <see cref="SandboxServer"/> when it has a data folder).</summary>
+    internal Action? Changed { get; set; }
+
+    internal void NotifyChanged() => Changed?.Invoke();
+
+    /// <summary>The seeded plan that picks each interaction's reply pattern and the channel's other traffic.</summary>
+    public ReplyPlan Plan { get; }
+
+    /// <summary>Other users who chat and run commands in every channel (<see cref="ReplyPlanOptions.OtherTraffic"/>).</summary>
+    public IReadOnlyList<MessageAuthor> Bystanders { get; private set; }
 
     public SnowflakeGenerator Ids { get; }
     public BotCommandIndex Commands { get; }
     public DailyCredits Credits { get; }
     public MessageAuthor BotUser { get; }
     internal UploadStore Uploads { get; }
-    internal CdnLinks Cdn { get; }
+    internal CdnLinks Cdn { get; private set; }
 
     /// <summary>
     /// Registers a Discord identity: the token's user is a member of the guild, whose channel has the bot installed.
@@ -76,6 +119,7 @@ public sealed class SandboxState
         ArgumentException.ThrowIfNullOrWhiteSpace(userToken);
         if (!SnowflakeGenerator.TryParse(guildId, out _)) throw new ArgumentException("the guild id must be a snowflake", nameof(guildId));
         if (!SnowflakeGenerator.TryParse(channelId, out _)) throw new ArgumentException("the channel id must be a snowflake", nameof(channelId));
+        string userIdOut;
         lock (_registration)
         {
             var channel = _channels.GetOrAdd(channelId, id => new SandboxChannel(id, guildId, _options.MaxMessagesPerChannel));
@@ -87,9 +131,17 @@ public sealed class SandboxState
                 return new SandboxAccount(token, userId, username ?? $"user{userId[^4..]}");
             });
             account.Guilds[guildId] = true;
-            return account.UserId;
+            userIdOut = account.UserId;
         }
+        NotifyChanged();
+        return userIdOut;
     }
+
+    /// <summary>A token of a user who is in the channel's guild (the first registered), or null: how a host finds its account again after a restart.</summary>
+    public string? TokenFor(string channelId) =>
+        FindChannel(channelId) is { } channel
+            ? _accounts.Values.Where(a => a.Guilds.ContainsKey(channel.GuildId)).OrderBy(a => ulong.Parse(a.UserId)).FirstOrDefault()?.Token
+            : null;
 
     public SandboxAccount? FindAccount(string token) => _accounts.GetValueOrDefault(token);
     public SandboxChannel? FindChannel(string channelId) => _channels.GetValueOrDefault(channelId);
@@ -103,7 +155,9 @@ public sealed class SandboxState
     {
         var account = FindAccount(userToken) ?? throw new KeyNotFoundException("unknown token");
         var channel = FindChannel(channelId) ?? throw new KeyNotFoundException($"unknown channel {channelId}");
-        return Post(channel, account.AsAuthor, content, files);
+        var message = Post(channel, account.AsAuthor, content, files);
+        NotifyChanged();
+        return message;
     }
 
     internal ChannelMessage Post(SandboxChannel channel, MessageAuthor author, string content, IReadOnlyList<SandboxFile> files,
@@ -121,7 +175,17 @@ public sealed class SandboxState
         return added;
     }
 
-    /// <summary>Edits a message's content and files (a deferred reply being filled in); null when it is gone.</summary>
+    /// <summary>An ephemeral message: kept aside for tests, never in history.</summary>
+    internal ChannelMessage PostEphemeral(SandboxChannel channel, MessageAuthor author, string content, Func<ChannelMessage, ChannelMessage> decorate)
+    {
+        var id = Ids.Next();
+        var message = decorate(new ChannelMessage(id, MessageTypes.Default, channel.Id, channel.GuildId, author, content,
+            SnowflakeGenerator.TimestampOf(id), [])) with { Flags = MessageFlags.Ephemeral };
+        channel.AddEphemeral(message);
+        return message;
+    }
+
+    /// <summary>Edits a message's content and files in place (same id, <c>edited_timestamp</c> set); null when it is gone.</summary>
     internal ChannelMessage? Edit(SandboxChannel channel, ulong messageId, string content, IReadOnlyList<SandboxFile> files,
         Func<ChannelMessage, ChannelMessage>? decorate = null)
     {
@@ -136,6 +200,74 @@ public sealed class SandboxState
     }
 
     internal StoredAttachment? FindAttachment(ulong id) => _attachments.GetValueOrDefault(id);
+
+    /// <summary>Everything to keep across a restart, with the bot's unfinished work.</summary>
+    internal SandboxSnapshot Export(EmulatedBot bot)
+    {
+        var (pending, jobs) = bot.Pending();
+        return new SandboxSnapshot(
+            SandboxSnapshot.CurrentVersion,
+            Convert.ToBase64String(Cdn.Key),
+            Plan.Seed, Plan.PatternDraws, Plan.TrafficDraws,
+            Ids.Next(),
+            Bystanders,
+            _accounts.Values.Select(a => new AccountSnapshot(a.Token, a.UserId, a.Username, a.Guilds.Keys.ToArray())).ToArray(),
+            Commands.Export(),
+            _channels.Values.Select(c => new ChannelSnapshot(c.Id, c.GuildId, c.History.Snapshot(), c.EphemeralMessages, c.SavedIds.Export())).ToArray(),
+            Credits.Export(),
+            Uploads.Export(),
+            pending.Select(p => new PendingInteractionSnapshot(p.Interaction.Id, p.Interaction.Channel.Id, p.Interaction.User.Token,
+                p.Interaction.Command.Name, p.Interaction.Strings, p.Interaction.Files, p.Interaction.Target?.Id, p.Interaction.AcceptedAt,
+                p.Plan, p.Acknowledgement?.Id, p.Due)).ToArray(),
+            jobs.Select(j => new PendingJobSnapshot(j.Interaction.Id, j.Interaction.Channel.Id, j.Interaction.User.Token, j.Interaction.Command.Name,
+                j.Interaction.AcceptedAt, j.FirstMessageId, j.Job, j.Style, j.Due)).ToArray());
+    }
+
+    /// <summary>Puts back a saved state; returns the bot's unfinished work, to resume once the bot runs.</summary>
+    internal (IReadOnlyList<PendingInteraction> Interactions, IReadOnlyList<PendingJob> Jobs) Restore(SandboxSnapshot snapshot)
+    {
+        Ids.NotBefore(snapshot.LastId);
+        Cdn = new CdnLinks(_options.Clock, _options.AttachmentLinkLifetime, Convert.FromBase64String(snapshot.CdnKey));
+        Plan.Skip(snapshot.PatternDraws, snapshot.TrafficDraws);
+        Bystanders = snapshot.Bystanders;
+        foreach (var saved in snapshot.Accounts)
+        {
+            var account = new SandboxAccount(saved.Token, saved.UserId, saved.Username);
+            foreach (var guild in saved.Guilds) account.Guilds[guild] = true;
+            _accounts[saved.Token] = account;
+        }
+        Commands.Restore(snapshot.Commands);
+        foreach (var saved in snapshot.Channels)
+        {
+            var channel = new SandboxChannel(saved.Id, saved.GuildId, _options.MaxMessagesPerChannel);
+            channel.History.Restore(saved.Messages);
+            foreach (var message in saved.Ephemeral) channel.AddEphemeral(message);
+            channel.SavedIds.Restore(saved.SavedIds);
+            foreach (var attachment in saved.Messages.SelectMany(m => m.Attachments)) _attachments[attachment.Id] = attachment;
+            _channels[saved.Id] = channel;
+        }
+        Credits.Restore(snapshot.Credits);
+        Uploads.Restore(snapshot.Uploads);
+
+        AcceptedInteraction? Interaction(ulong id, string channelId, string token, string command, DateTimeOffset acceptedAt,
+            IReadOnlyDictionary<string, string> strings, IReadOnlyDictionary<string, Bot.InteractionFile> files, ulong? targetId) =>
+            FindChannel(channelId) is { } channel && FindAccount(token) is { } user && Commands.FindByName(command) is { } definition
+                ? new AcceptedInteraction(id, channel, user, definition, strings, files, targetId is ulong t ? channel.History.Find(t) : null, acceptedAt)
+                : null;
+
+        var interactions = snapshot.PendingInteractions
+            .Select(p => Interaction(p.Id, p.ChannelId, p.UserToken, p.Command, p.AcceptedAt, p.Strings, p.Files, p.TargetId) is { } accepted
+                ? new PendingInteraction(accepted, p.Plan, p.AcknowledgementId is ulong ack ? accepted.Channel.History.Find(ack) : null, p.Due)
+                : null)
+            .OfType<PendingInteraction>().ToArray();
+        var jobs = snapshot.PendingJobs
+            .Select(j => Interaction(j.InteractionId, j.ChannelId, j.UserToken, j.Command, j.AcceptedAt, new Dictionary<string, string>(),
+                    new Dictionary<string, Bot.InteractionFile>(), null) is { } accepted
+                ? new PendingJob(accepted, j.FirstMessageId, j.Job, j.Style, j.Due)
+                : null)
+            .OfType<PendingJob>().ToArray();
+        return (interactions, jobs);
+    }
 
     private StoredAttachment StoreAttachment(string channelId, string filename, byte[] bytes)
     {

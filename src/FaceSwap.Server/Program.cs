@@ -5,8 +5,8 @@ using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Server.Cli;
 using FaceSwap.Server.Hosting;
 
-// `users …` administers users on the database; anything else starts the server.
-if (args.Length > 0 && args[0] == "users")
+// `users …` administers users on the database, `models` shows the local engine's model files; anything else starts the server.
+if (args.Length > 0 && args[0] is "users" or "models")
 {
     var configuration = new ConfigurationBuilder()
         .AddJsonFile("appsettings.json", optional: true)
@@ -14,7 +14,11 @@ if (args.Length > 0 && args[0] == "users")
         .AddCommandLine(args.Where(a => a.StartsWith("--FaceSwap", StringComparison.Ordinal)).ToArray())
         .Build();
     var dataDir = ServerHost.DataDir(configuration);
-    var root = new RootCommand("FaceSwap server administration") { UsersCommand.Create(() => new SqliteUserStore(new SqliteDatabase(Path.Combine(dataDir, "faceswap.db"))), Console.Out) };
+    var root = new RootCommand("FaceSwap server administration")
+    {
+        UsersCommand.Create(() => new SqliteUserStore(new SqliteDatabase(Path.Combine(dataDir, "faceswap.db"))), Console.Out),
+        ModelsCommand.Create(() => ModelsCommand.Options(configuration, dataDir), Console.Out),
+    };
     return await root.Parse(args.Where(a => !a.StartsWith("--FaceSwap", StringComparison.Ordinal)).ToArray()).InvokeAsync();
 }
 

@@ -13,16 +13,27 @@ public class CommandPlanTests
     };
 
     [Fact]
-    public void Swap_is_saveid_swapid_delid_with_one_one_off_name()
+    public void Swap_reads_the_defaults_saves_swaps_deletes_and_puts_the_defaults_back()
     {
-        var steps = CommandPlan.For(Job(Verb.Swap, []), "fs1234abcd");
+        var steps = CommandPlan.For(Job(Verb.Swap, []), "fs1234abcd", previousDefaults: "me+her,_");
 
-        Assert.Equal(["saveid", "swapid", "delid"], steps.Select(s => s.Command));
-        Assert.Equal([StepRole.Setup, StepRole.Main, StepRole.Cleanup], steps.Select(s => s.Role));
-        Assert.All(steps, s => Assert.Equal("fs1234abcd", s.Options.First(o => o.Name == "idname").Value));
-        Assert.Equal("saveid_image", steps[0].Options[1].InputFile);
-        Assert.Equal("swapid_image", steps[1].Options[1].InputFile);
+        Assert.Equal(["listid", "saveid", "swapid", "delid", "setid"], steps.Select(s => s.Command));
+        Assert.Equal([StepRole.Setup, StepRole.Setup, StepRole.Main, StepRole.Cleanup, StepRole.Cleanup], steps.Select(s => s.Role));
+        Assert.All(steps.Skip(1).Take(3), s => Assert.Equal("fs1234abcd", s.Options.First(o => o.Name == "idname").Value));
+        Assert.Equal("me+her,_", steps[4].Options.Single().Value);
+        Assert.Equal("saveid_image", steps[1].Options[1].InputFile);
+        Assert.Equal("swapid_image", steps[2].Options[1].InputFile);
+
+        // No default before the call: nothing to put back (deleting the one-off id leaves none).
+        Assert.Equal(["listid", "saveid", "swapid", "delid"], CommandPlan.For(Job(Verb.Swap, []), "fs1234abcd", previousDefaults: "").Select(s => s.Command));
     }
+
+    [Theory]
+    [InlineData("Saved idnames (2/20): `me`, `her`\nCurrent default ID(s): `me+her,_`\nPrefer: none", "me+her,_")]
+    [InlineData("Saved idnames (0/20): none\nCurrent default ID(s): none\nPrefer: none", "")]
+    [InlineData("Saved idnames (0/20): none", null)]
+    public void Listid_answers_name_the_default_ids(string content, string? defaults) =>
+        Assert.Equal(defaults, InsightFaceSwapReply.DefaultIds(content));
 
     [Fact]
     public void One_off_names_are_valid_bot_idnames()
@@ -77,8 +88,9 @@ public class CommandPlanTests
     public void Snowflakes_compare_as_numbers_and_nonces_increase()
     {
         Assert.True(Snowflake.Compare("9", "10") < 0);
-        var a = Snowflake.NewNonce();
-        var b = Snowflake.NewNonce();
+        var now = DateTimeOffset.UtcNow;
+        var a = Snowflake.NewNonce(now);
+        var b = Snowflake.NewNonce(now);
         Assert.True(Snowflake.Compare(a, b) < 0);
         Assert.InRange(Snowflake.ToTime(a), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
     }

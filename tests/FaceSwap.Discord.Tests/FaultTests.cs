@@ -84,31 +84,6 @@ public class FaultTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
     }
 
     [Fact]
-    public async Task A_missing_reply_fails_after_the_reply_timeout()
-    {
-        await using var engine = new EngineUnderTest(fixture.Sandbox, s => s["FaceSwap:Discord:ReplyTimeout"] = "00:00:02");
-        Faults.DropNextReplies(1);
-
-        var run = await engine.RunAsync(Verb.ListId);
-
-        Assert.Equal("The application did not respond", run.Failed!.Value.Error);
-        Assert.Contains("did not reply to /listid within", run.Failed.Value.Details);
-        Assert.False(run.Failed.Value.Moderated);
-    }
-
-    [Fact]
-    public async Task Application_did_not_respond_fails_with_a_clear_error()
-    {
-        await using var engine = new EngineUnderTest(fixture.Sandbox);
-        Faults.DoNotRespondNext(1);
-
-        var run = await engine.RunAsync(Verb.ListId);
-
-        Assert.Equal("The application did not respond", run.Failed!.Value.Error);
-        Assert.Contains("overloaded", run.Failed.Value.Details);
-    }
-
-    [Fact]
     public async Task An_invalid_token_marks_the_account_and_fails_the_job()
     {
         await using var engine = new EngineUnderTest(fixture.Sandbox);

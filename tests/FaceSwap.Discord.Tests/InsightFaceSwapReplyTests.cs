@@ -1,6 +1,5 @@
 using FaceSwap.Discord.Protocol;
 using FaceSwap.Sandbox.Bot;
-using static FaceSwap.Discord.Tests.ReplyMatcherTests;
 
 namespace FaceSwap.Discord.Tests;
 
@@ -8,6 +7,15 @@ namespace FaceSwap.Discord.Tests;
 public class InsightFaceSwapReplyTests
 {
     private const string User = "42";
+
+    private static DiscordMessage Message(string id, string content, int attachments = 0, int? flags = null) => new()
+    {
+        Id = id,
+        Author = new DiscordUser("1090660574196674713"),
+        Content = content,
+        Attachments = [.. Enumerable.Range(0, attachments).Select(i => new DiscordAttachment($"a{i}", Url: "http://x/a.png"))],
+        Flags = flags,
+    };
 
     [Fact]
     public void Job_submitted_gives_the_job_id_and_credits()
@@ -33,7 +41,15 @@ public class InsightFaceSwapReplyTests
     {
         Assert.Equal(ReplyKind.Moderated, InsightFaceSwapReply.Read(Message("1", BotTexts.Moderated(User))).Kind);
         Assert.Equal(ReplyKind.CreditsExhausted, InsightFaceSwapReply.Read(Message("1", BotTexts.CreditsExhausted(User, 4, 1, 50))).Kind);
-        Assert.Equal(ReplyKind.DidNotRespond, InsightFaceSwapReply.Read(Message("1", BotTexts.ApplicationDidNotRespond)).Kind);
+    }
+
+    [Theory]
+    [InlineData("<@1> Your command was received and is being processed…")]
+    [InlineData("command sent")]
+    [InlineData("Processing your request, please wait")]
+    public void Acknowledgements_are_interim(string content)
+    {
+        Assert.Equal(ReplyKind.Interim, InsightFaceSwapReply.Read(Message("1", content)).Kind);
     }
 
     [Theory]

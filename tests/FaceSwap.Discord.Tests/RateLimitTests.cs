@@ -12,7 +12,7 @@ public class RateLimitTests
     {
         var info = RateLimitInfo.Parse(Headers(
             ("X-RateLimit-Limit", "5"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1470173023.123"),
-            ("X-RateLimit-Reset-After", "1.234"), ("X-RateLimit-Bucket", "abcd1234"), ("X-RateLimit-Scope", "user")));
+            ("X-RateLimit-Reset-After", "1.234"), ("X-RateLimit-Bucket", "abcd1234"), ("X-RateLimit-Scope", "user")), DateTimeOffset.UnixEpoch);
 
         Assert.Equal(5, info.Limit);
         Assert.Equal(0, info.Remaining);
@@ -25,23 +25,24 @@ public class RateLimitTests
     [Fact]
     public void A_bucket_with_requests_left_is_not_exhausted()
     {
-        var info = RateLimitInfo.Parse(Headers(("X-RateLimit-Remaining", "3"), ("X-RateLimit-Reset-After", "4")));
+        var info = RateLimitInfo.Parse(Headers(("X-RateLimit-Remaining", "3"), ("X-RateLimit-Reset-After", "4")), DateTimeOffset.UnixEpoch);
         Assert.False(info.IsExhausted);
     }
 
     [Fact]
     public void Falls_back_to_the_absolute_reset_when_reset_after_is_missing()
     {
-        var reset = DateTimeOffset.UtcNow.AddSeconds(10).ToUnixTimeMilliseconds() / 1000.0;
+        var now = new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+        var reset = now.AddSeconds(10.5).ToUnixTimeMilliseconds() / 1000.0;
         var info = RateLimitInfo.Parse(Headers(("X-RateLimit-Remaining", "0"),
-            ("X-RateLimit-Reset", reset.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-        Assert.InRange(info.ResetAfter!.Value.TotalSeconds, 5, 11);
+            ("X-RateLimit-Reset", reset.ToString(System.Globalization.CultureInfo.InvariantCulture))), now);
+        Assert.Equal(TimeSpan.FromSeconds(10.5), info.ResetAfter);
     }
 
     [Fact]
     public void Missing_headers_leave_everything_unknown()
     {
-        var info = RateLimitInfo.Parse(_ => null);
+        var info = RateLimitInfo.Parse(_ => null, DateTimeOffset.UnixEpoch);
         Assert.Null(info.Remaining);
         Assert.Null(info.ResetAfter);
         Assert.False(info.IsExhausted);

@@ -27,22 +27,32 @@ public class RecoveryAndPollingTests(SandboxFixture fixture) : IClassFixture<San
             Assert.Null(first.Completed);
         }
 
-        // Let the bot answer while nobody is running the job.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The bot answers while nobody is running the job.
+        await Eventually.TrueAsync(() => OurSwapResults(account) == 1);
 
         await using var after = new EngineUnderTest(fixture.Sandbox, account: account);
         var resumed = new FakeJobExecution(first.Job, account.ToAccount(), new Dictionary<string, Core.Engines.InputContent>());
-        Assert.NotNull(resumed.Job.EngineState);
+        var saved = Protocol.DiscordJobState.Parse(resumed.Job.EngineState)!;
+        Assert.NotNull(saved.SentAt);
 
         await after.RunAsync(resumed);
 
         Assert.True(resumed.Completed is not null, $"{resumed.Failed}");
+        // It read the channel from the moment the interaction was sent (less the clock-skew margin, and not
+        // before the saveid answer the first process had already taken), never from the channel's start.
+        Assert.NotNull(saved.After);
+        var from = Protocol.Snowflake.Max(Protocol.Snowflake.FromTime(saved.SentAt!.Value - TimeSpan.FromSeconds(3)), saved.After!);
+        var firstRead = after.Matching("GET", "/messages?after=")[0];
+        Assert.Contains($"after={from}&", firstRead.PathAndQuery);
         Assert.Single(resumed.Completed!.Value.Files);
         Assert.Equal(0, after.Count("POST", "/interactions"));
         Assert.Equal(0, after.Count("POST", "/attachments"));
-        var swapReplies = fixture.Sandbox.State.Messages(account.ChannelId).Count(m => m.Content.Contains("[SaveID: 'me']"));
-        Assert.Equal(1, swapReplies);
+        Assert.Equal(1, OurSwapResults(account));
     }
+
+    /// <summary>The bot's results for our user (other users' answers in the channel can read the same).</summary>
+    private int OurSwapResults(TestAccount account) => fixture.Sandbox.State.Messages(account.ChannelId)
+        .Count(m => m.Interaction?.User.Id == account.UserId && m.Content.Contains("[SaveID: 'me']") && m.Attachments.Count > 0);
 
     [Fact]
     public async Task A_restarted_async_job_waits_for_its_result_without_resending()
@@ -75,17 +85,20 @@ public class RecoveryAndPollingTests(SandboxFixture fixture) : IClassFixture<San
     }
 
     [Fact]
-    public async Task A_resumed_run_whose_reply_never_comes_fails_clearly()
+    public async Task A_resumed_run_past_its_deadline_reads_once_from_its_send_time_and_fails_clearly()
     {
-        await using var engine = new EngineUnderTest(fixture.Sandbox, s => s["FaceSwap:Discord:ReplyTimeout"] = "00:00:02");
+        await using var engine = new EngineUnderTest(fixture.Sandbox);
         var job = engine.Job(Verb.ListId);
-        var state = new Protocol.DiscordJobState { Nonce = Protocol.Snowflake.NewNonce(), After = Protocol.Snowflake.FromTime(DateTimeOffset.UtcNow) };
+        var sentAt = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1);
+        var state = new Protocol.DiscordJobState { Nonce = Protocol.Snowflake.NewNonce(sentAt), SentAt = sentAt };
         var resumed = new FakeJobExecution(job.Job with { EngineState = state.Serialize(), Status = JobStatus.Started }, job.Account);
 
         await engine.RunAsync(resumed);
 
-        Assert.Equal("The application did not respond", resumed.Failed!.Value.Error);
+        Assert.Equal(DiscordEngine.NoAnswerError, resumed.Failed!.Value.Error);
         Assert.Equal(0, engine.Count("POST", "/interactions"));
+        var read = Assert.Single(engine.Matching("GET", "/messages?after="));
+        Assert.Contains($"after={Protocol.Snowflake.FromTime(sentAt - TimeSpan.FromSeconds(3))}&", read.PathAndQuery);
     }
 
     [Fact]
@@ -119,13 +132,8 @@ public class RecoveryAndPollingTests(SandboxFixture fixture) : IClassFixture<San
     {
         await using var engine = new EngineUnderTest(fixture.Sandbox);
         await engine.RunAsync(Verb.ListId);
-        await Task.Delay(300);
-        var polls = engine.Count("GET", "after=");
 
-        await Task.Delay(1000);
-
-        Assert.False(engine.Pollers.For(engine.Account.ChannelId).IsRunning);
-        Assert.Equal(polls, engine.Count("GET", "after="));
+        await Eventually.TrueAsync(() => !engine.Pollers.For(engine.Account.ChannelId).IsRunning);
     }
 
     [Fact]

@@ -39,7 +39,8 @@ internal sealed class EngineUnderTest : IAsyncDisposable
     private static long nextId = 100_000_000_000_000_000;
     private readonly ServiceProvider services;
 
-    public EngineUnderTest(SandboxServer sandbox, Action<Dictionary<string, string?>>? configure = null, TestAccount? account = null)
+    public EngineUnderTest(SandboxServer sandbox, Action<Dictionary<string, string?>>? configure = null, TestAccount? account = null,
+        TimeProvider? time = null)
     {
         Sandbox = sandbox;
         Account = account ?? TestAccount.Create(sandbox);
@@ -47,6 +48,7 @@ internal sealed class EngineUnderTest : IAsyncDisposable
         {
             ["FaceSwap:Discord:ApiBaseUrl"] = sandbox.ApiBaseUrl.ToString(),
             ["FaceSwap:Discord:FastPollInterval"] = "00:00:00.250",
+            ["FaceSwap:Discord:FirstReplyTimeout"] = "00:00:15",
             ["FaceSwap:Discord:SlowPollMin"] = "00:00:00.400",
             ["FaceSwap:Discord:SlowPollMax"] = "00:00:00.600",
             ["FaceSwap:Discord:ReplyTimeout"] = "00:00:15",
@@ -58,6 +60,10 @@ internal sealed class EngineUnderTest : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var collection = new ServiceCollection();
         collection.AddLogging();
+        if (time is not null)
+        {
+            collection.AddSingleton(time);
+        }
         collection.AddDiscordEngine(configuration);
         collection.AddHttpClient(nameof(Rest.DiscordRestClient)).AddHttpMessageHandler(() => new RecordingHandler(this));
         services = collection.BuildServiceProvider();
@@ -69,6 +75,7 @@ internal sealed class EngineUnderTest : IAsyncDisposable
     public IEngine Engine { get; }
     public ConcurrentQueue<SeenRequest> Requests { get; } = new();
     public ChannelPollers Pollers => services.GetRequiredService<ChannelPollers>();
+    public System.Diagnostics.Metrics.IMeterFactory Meters => services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
     public Microsoft.Extensions.Options.IOptionsMonitor<DiscordEngineOptions> Options =>
         services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<DiscordEngineOptions>>();
 
@@ -164,5 +171,19 @@ internal static class Images
         mat.SetArray(pixels);
         Cv2.ImEncode(".png", mat, out var bytes);
         return new InputContent($"face{seed}.png", "image/png", bytes);
+    }
+}
+
+/// <summary>Waits for something to happen (an event, not the passing of time), bounded generously for slow machines.</summary>
+internal static class Eventually
+{
+    public static async Task TrueAsync(Func<bool> condition, TimeSpan? bound = null)
+    {
+        var until = DateTimeOffset.UtcNow + (bound ?? TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < until, "the awaited condition never came true");
+            await Task.Delay(20);
+        }
     }
 }

@@ -54,6 +54,23 @@ public class LandmarkTests
     }
 
     [SkippableFact]
+    public void A_head_tilted_by_45_degrees_gets_its_eyes_and_mouth_where_blazeface_sees_them()
+    {
+        // sample1's third face leans about 45°; dlib run on it as it is puts the eyes on the cheek.
+        var models = Fixtures.Classical();
+        using var image = Fixtures.Read(Fixtures.GroupPhoto(1));
+        var face = models.Detector!.Detect(image)[2];
+        var tilt = Math.Atan2(face.Keypoints[1].Y - face.Keypoints[0].Y, face.Keypoints[1].X - face.Keypoints[0].X) * 180 / Math.PI;
+        Assert.InRange(Math.Abs(tilt), 30, 60);
+        var five = FaceAlignment.FivePointsFrom68(models.Landmarker!.Locate(image, face));
+        var iod = face.Keypoints[0].DistanceTo(face.Keypoints[1]);
+        Assert.InRange(five[0].DistanceTo(face.Keypoints[0]), 0, iod * 0.2);
+        Assert.InRange(five[1].DistanceTo(face.Keypoints[1]), 0, iod * 0.2);
+        var mouth = new Point2f((five[3].X + five[4].X) / 2, (five[3].Y + five[4].Y) / 2);
+        Assert.InRange(mouth.DistanceTo(face.Keypoints[3]), 0, iod * 0.3);
+    }
+
+    [SkippableFact]
     public void Landmarks_on_a_haar_box_agree_with_those_on_a_blazeface_box()
     {
         // Detectors draw boxes differently; the landmarker re-fits the box, so both land on the same face.

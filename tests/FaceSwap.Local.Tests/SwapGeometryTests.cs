@@ -30,6 +30,23 @@ public class SwapGeometryTests
         Assert.False(TriangleWarp.Folds(Corners, [new(20, 20), new(80, 20), new(20, 80)]));
     }
 
+    [Fact]
+    public void Multi_band_blend_gives_the_front_where_the_weight_is_one_the_back_where_it_is_zero_and_no_step_between()
+    {
+        using var front = new Mat(96, 128, MatType.CV_8UC3, new Scalar(40, 90, 200));
+        using var back = new Mat(96, 128, MatType.CV_8UC3, new Scalar(200, 160, 60));
+        using var weight = new Mat(96, 128, MatType.CV_32FC1, Scalar.All(0));
+        weight.ColRange(0, 64).SetTo(Scalar.All(1));
+        using var blended = ClassicalFaceSwapper.MultiBandBlend(front, back, weight, 4);
+        Assert.Equal(front.Size(), blended.Size());
+        // Far from the edge each side keeps its own colour.
+        Assert.InRange(Math.Abs(blended.At<Vec3b>(48, 4).Item2 - 200), 0, 2);
+        Assert.InRange(Math.Abs(blended.At<Vec3b>(48, 124).Item2 - 60), 0, 2);
+        // Across the edge the change is spread out: no neighbouring columns differ by more than a fraction of the step.
+        var steps = Enumerable.Range(1, 127).Select(x => Math.Abs(blended.At<Vec3b>(48, x).Item2 - blended.At<Vec3b>(48, x - 1).Item2));
+        Assert.InRange(steps.Max(), 1, 140 / 4);
+    }
+
     [SkippableFact]
     public void Mirrored_landmarks_match_those_found_on_the_flipped_image()
     {

@@ -168,12 +168,12 @@ public sealed class ApiShapeTests
     public async Task Snowflakes_increase_and_carry_the_message_time()
     {
         await using var discord = await TestDiscord.StartAsync();
-        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
         var ids = Enumerable.Range(0, 2000).Select(_ => discord.Server.State.Ids.Next()).ToList();
         Assert.Equal(ids.Order(), ids);
         Assert.Equal(ids.Count, ids.Distinct().Count());
-        var time = Discord.SnowflakeGenerator.TimestampOf(ids[0]);
-        Assert.InRange(time, before, DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(discord.Clock.GetUtcNow(), Discord.SnowflakeGenerator.TimestampOf(ids[0]));
+        discord.Clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(discord.Clock.GetUtcNow(), Discord.SnowflakeGenerator.TimestampOf(discord.Server.State.Ids.Next()));
     }
 
     [Fact]

@@ -10,26 +10,42 @@ public sealed class BotCommandTests
     private static Option Text(string name, string value) => new(name, Text: value);
 
     [Fact]
-    public async Task Saveid_replies_created_then_updated_with_nonce_and_interaction_metadata()
+    public async Task Saveid_replies_created_then_updated_as_the_bots_response_with_documented_interaction_metadata()
     {
         await using var discord = await StartAsync(Unlimited);
-        string nonce = await discord.SendAsync("saveid", Text("idname", "me"), Image("image", TestImages.Face()));
-        var reply = await discord.WaitForReplyAsync(nonce);
+        string sent = await discord.SendAsync("saveid", Text("idname", "me"), Image("image", TestImages.Face()));
+        var reply = await discord.WaitForReplyAsync(sent);
 
         Assert.Equal("idname me created", (string)reply["content"]!);
         Assert.Equal(20, (int)reply["type"]!);
         Assert.Equal("1090660574196674713", (string)reply["author"]!["id"]!);
         Assert.True((bool)reply["author"]!["bot"]!);
+        Assert.Equal("1090660574196674713", (string)reply["application_id"]!);
+        Assert.Equal("1090660574196674713", (string)reply["webhook_id"]!);
         Assert.Empty(reply["attachments"]!.AsArray());
-        var metadata = reply["interaction_metadata"]!;
+        // History never carries the interaction's nonce (message.mdx: only the create answer and MESSAGE_CREATE do).
+        Assert.False(reply.ContainsKey("nonce"));
+        // interaction_metadata as message.mdx documents it: id, type 2, user {id, …}; no name, no user_id.
+        var metadata = reply["interaction_metadata"]!.AsObject();
         Assert.Equal(2, (int)metadata["type"]!);
-        Assert.Equal("saveid", (string)metadata["name"]!);
         Assert.Equal(discord.UserId, (string)metadata["user"]!["id"]!);
+        Assert.Equal("tester", (string)metadata["user"]!["username"]!);
         Assert.Matches("^[0-9]+$", (string)metadata["id"]!);
-        Assert.NotEqual(nonce, (string)metadata["id"]!);
+        Assert.NotEqual(sent, (string)metadata["id"]!);
+        Assert.False(metadata.ContainsKey("name"));
+        Assert.False(metadata.ContainsKey("user_id"));
+        Assert.False(metadata.ContainsKey("original_response_message_id"));
+        Assert.Equal(TestDiscord.GuildId, (string)metadata["authorizing_integration_owners"]!["0"]!);
+        // The deprecated interaction object still names the command (receiving-and-responding.mdx).
+        var interaction = reply["interaction"]!;
+        Assert.Equal((string)metadata["id"]!, (string)interaction["id"]!);
+        Assert.Equal("saveid", (string)interaction["name"]!);
+        Assert.Equal(discord.UserId, (string)interaction["user"]!["id"]!);
 
         string again = await discord.SendAsync("saveid", Text("idname", "me"), Image("image", TestImages.Face(seed: 2)));
-        Assert.Equal("idname me updated", (string)(await discord.WaitForReplyAsync(again))["content"]!);
+        var updated = await discord.WaitForReplyAsync(again);
+        Assert.Equal("idname me updated", (string)updated["content"]!);
+        Assert.NotEqual((string)metadata["id"]!, (string)updated["interaction_metadata"]!["id"]!);
     }
 
     [Fact]
@@ -156,14 +172,16 @@ public sealed class BotCommandTests
     [Fact]
     public async Task Headshot_arrives_only_after_the_async_delay()
     {
-        await using var discord = await StartAsync(o => { Unlimited(o); o.AsyncResultDelay = TimeSpan.FromSeconds(1.5); });
+        await using var discord = await StartAsync(o => { Unlimited(o); o.AsyncResultDelay = TimeSpan.FromSeconds(30); });
         await discord.WaitForReplyAsync(await discord.SendAsync("saveid", Text("idname", "me"), Image("image", TestImages.Face())));
         var first = await discord.WaitForReplyAsync(await discord.SendAsync("headshot", Text("prompt", "x")));
+        var answeredAt = DateTimeOffset.Parse((string)first["timestamp"]!);
+
+        // Fake time just short of the delay: the result's timer cannot have fired.
+        discord.Clock.Advance(answeredAt + TimeSpan.FromSeconds(29) - discord.Clock.GetUtcNow());
         Assert.DoesNotContain(await discord.MessagesAsync(), m => (int)m["type"]! == 19);
-        await Task.Delay(500);
-        Assert.DoesNotContain(await discord.MessagesAsync(), m => (int)m["type"]! == 19);
-        await discord.WaitForMessageAsync(m => (int)m["type"]! == 19);
-        Assert.NotNull(first);
+        var result = await discord.WaitForMessageAsync(m => (int)m["type"]! == 19);
+        Assert.True(DateTimeOffset.Parse((string)result["timestamp"]!) >= answeredAt + TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -224,6 +242,10 @@ public sealed class BotCommandTests
         Assert.Equal(23, (int)reply["type"]!);
         Assert.Equal($"<@{discord.UserId}> [SaveID: 'me'] (48/50 credits remaining)", (string)reply["content"]!);
         Assert.Equal(target.Id.ToString(), (string)reply["interaction_metadata"]!["target_message_id"]!);
+        Assert.Equal("INSwapper", (string)reply["interaction"]!["name"]!);
+        // message.mdx, target_message_id: the original response also has message_reference and referenced_message to the target.
+        Assert.Equal(target.Id.ToString(), (string)reply["message_reference"]!["message_id"]!);
+        Assert.Equal(target.Id.ToString(), (string)reply["referenced_message"]!["id"]!);
         Assert.Single(reply["attachments"]!.AsArray());
     }
 

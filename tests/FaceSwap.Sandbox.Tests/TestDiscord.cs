@@ -5,13 +5,18 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FaceSwap.Sandbox;
+using FaceSwap.Sandbox.Bot;
+using FaceSwap.Sandbox.Discord;
+using FaceSwap.Sandbox.Http;
+using Microsoft.Extensions.Time.Testing;
 using OpenCvSharp;
 
 namespace FaceSwap.Sandbox.Tests;
 
 /// <summary>
-/// A started sandbox with one account, and a client that speaks to it over real HTTP the way the discord engine
-/// does: upload, interaction, poll the channel.
+/// A started sandbox with one account on fake time, and a client that speaks to it over real HTTP the way the discord
+/// engine does: upload, interaction, read the channel. Unless a test says otherwise the bot answers every
+/// interaction immediately (one second of fake time later) and nobody else is in the channel.
 /// </summary>
 public sealed class TestDiscord : IAsyncDisposable
 {
@@ -19,10 +24,14 @@ public sealed class TestDiscord : IAsyncDisposable
     public const string GuildId = "1100000000000000001";
     public const string ChannelId = "1100000000000000002";
 
-    private TestDiscord(SandboxServer server, string userId)
+    /// <summary>When the fake clock starts: snowflakes need a time after 2015.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+
+    private TestDiscord(SandboxServer server, string userId, FakeTimeProvider clock)
     {
         Server = server;
         UserId = userId;
+        Clock = clock;
         Http = new HttpClient { BaseAddress = new Uri(server.ApiBaseUrl + "/") };
         Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", Token);
     }
@@ -30,18 +39,22 @@ public sealed class TestDiscord : IAsyncDisposable
     public SandboxServer Server { get; }
     public string UserId { get; }
     public HttpClient Http { get; }
+    public FakeTimeProvider Clock { get; }
 
-    public static async Task<TestDiscord> StartAsync(Action<SandboxOptions>? configure = null)
+    public static async Task<TestDiscord> StartAsync(Action<SandboxOptions>? configure = null, FakeTimeProvider? clock = null)
     {
+        clock ??= new FakeTimeProvider(Start);
         var options = new SandboxOptions
         {
-            BotReplyDelay = TimeSpan.FromMilliseconds(20),
-            AsyncResultDelay = TimeSpan.FromMilliseconds(300),
+            Clock = clock,
+            BotReplyDelay = TimeSpan.FromSeconds(1),
+            AsyncResultDelay = TimeSpan.FromSeconds(10),
+            Replies = new ReplyPlanOptions { Seed = 1, Patterns = [ReplyPattern.Immediate], AsyncResults = [AsyncResultStyle.NewMessage], OtherTraffic = 0 },
         };
         configure?.Invoke(options);
         var server = await SandboxServer.StartAsync(options);
         string userId = server.State.AddAccount(Token, GuildId, ChannelId, "tester");
-        return new TestDiscord(server, userId);
+        return new TestDiscord(server, userId, clock);
     }
 
     /// <summary>Lifts every route limit, for tests that send many commands.</summary>
@@ -127,43 +140,78 @@ public sealed class TestDiscord : IAsyncDisposable
     public async Task<HttpResponseMessage> PostInteractionAsync(JsonObject body) =>
         await Http.PostAsync("interactions", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
 
-    /// <summary>Sends a slash command and returns its nonce; asserts Discord's 204.</summary>
+    /// <summary>
+    /// Sends a slash command and asserts Discord's 204 with no body. Returns a snowflake taken just before sending
+    /// (the body's nonce): every message the interaction causes has a later id.
+    /// </summary>
     public async Task<string> SendAsync(string command, params Option[] options)
     {
         var body = await InteractionBodyAsync(command, options);
         using var response = await PostInteractionAsync(body);
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         return (string)body["nonce"]!;
     }
 
-    /// <summary>Polls the channel (as the engine does) until a message matches, newest first.</summary>
-    public async Task<JsonObject> WaitForMessageAsync(Func<JsonObject, bool> match, TimeSpan? timeout = null)
+    /// <summary>
+    /// Waits until a message matches, newest first, pushing fake time forward in small steps meanwhile (the bot's
+    /// delays are fake time), up to <paramref name="fakeTimeLimit"/> of fake time.
+    /// </summary>
+    public async Task<JsonObject> WaitForMessageAsync(Func<JsonObject, bool> match, TimeSpan? fakeTimeLimit = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (DateTime.UtcNow < deadline)
+        var limit = Clock.GetUtcNow() + (fakeTimeLimit ?? TimeSpan.FromMinutes(2));
+        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
         {
             var found = (await MessagesAsync()).FirstOrDefault(match);
             if (found is not null) return found;
-            await Task.Delay(50);
+            if (Clock.GetUtcNow() >= limit || DateTime.UtcNow > wallDeadline) throw new TimeoutException("no matching message appeared");
+            Clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(5);
         }
-        throw new TimeoutException("no matching message appeared");
     }
 
-    public Task<JsonObject> WaitForReplyAsync(string nonce, TimeSpan? timeout = null) =>
-        WaitForMessageAsync(m => (string?)m["nonce"] == nonce, timeout);
+    /// <summary>
+    /// The bot's answer (not loading, not the interim text) to the first of our interactions accepted after
+    /// <paramref name="sentAfter"/>: interaction ids are snowflakes taken when Discord accepts the interaction, and
+    /// the bot answers a channel's interactions in order.
+    /// </summary>
+    public async Task<JsonObject> WaitForReplyAsync(string sentAfter, TimeSpan? fakeTimeLimit = null)
+    {
+        ulong after = ulong.Parse(sentAfter);
+        JsonObject? answer = null;
+        await WaitForMessageAsync(_ =>
+        {
+            answer = Server.State.Messages(ChannelId)
+                .Where(m => m.Interaction is { } meta && meta.User.Id == UserId && meta.InteractionId > after
+                            && (m.Flags & MessageFlags.Loading) == 0 && m.Content != BotTexts.Interim(UserId))
+                .MinBy(m => m.Interaction!.InteractionId) is { } found
+                ? Wire(found)
+                : null;
+            return answer is not null;
+        }, fakeTimeLimit);
+        return answer!;
+    }
+
+    /// <summary>A bot message caused by our interaction (its metadata names our user), later than <paramref name="sentAfter"/>.</summary>
+    public bool IsOurs(JsonObject message, string sentAfter) =>
+        (string)message["author"]!["id"]! == Server.State.BotUser.Id
+        && message["interaction_metadata"] is { } metadata && (string)metadata["user"]!["id"]! == UserId
+        && ulong.Parse((string)message["id"]!) > ulong.Parse(sentAfter);
 
     /// <summary>
     /// The channel newest first, in the wire shape. Read from the state, so that waiting in a test does not spend
-    /// the messages route's rate-limit bucket; the HTTP endpoint has tests of its own.
+    /// the messages route's rate-limit bucket; the HTTP endpoints have tests of their own.
     /// </summary>
     public Task<IReadOnlyList<JsonObject>> MessagesAsync()
     {
-        IReadOnlyList<JsonObject> messages = Server.State.Messages(ChannelId).Reverse()
-            .Select(m => JsonSerializer.SerializeToNode(global::FaceSwap.Sandbox.Http.MessageWire.ToWire(m, Server.Origin, Server.State.Cdn),
-                global::FaceSwap.Sandbox.Discord.DiscordJson.Options)!.AsObject())
-            .ToList();
+        IReadOnlyList<JsonObject> messages = Server.State.Messages(ChannelId).Reverse().Select(Wire).ToList();
         return Task.FromResult(messages);
     }
+
+    private JsonObject Wire(ChannelMessage message) =>
+        JsonSerializer.SerializeToNode(MessageWire.ToWire(message, Server.Origin, Server.State.Cdn, Server.State.FindChannel(ChannelId)!.History),
+            DiscordJson.Options)!.AsObject();
 
     public async ValueTask DisposeAsync()
     {

@@ -137,13 +137,14 @@ public sealed class DiscordFlowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_missing_reply_fails_the_job_with_a_clear_error()
+    public async Task A_missing_reply_fails_the_job_at_the_first_reply_deadline_with_a_clear_error()
     {
-        await using var impatient = await SandboxedServer.StartAsync(("FaceSwap:Discord:ReplyTimeout", "00:00:03"));
+        await using var impatient = await SandboxedServer.StartAsync(("FaceSwap:Discord:FirstReplyTimeout", "00:00:03"));
         impatient.Sandbox().Faults.DropNextReplies();
         var job = await (await impatient.Client.PostAsync("listid", Forms.Multipart())).JsonAsync();
         Assert.Equal("failed", (string?)job["status"]);
-        Assert.False(string.IsNullOrEmpty((string?)job["errorDetails"]));
+        Assert.Equal("InsightFaceSwap did not answer; the command may have been refused privately", (string?)job["error"]);
+        Assert.Contains("/listid", (string?)job["errorDetails"]);
     }
 
     [Fact]
@@ -185,5 +186,18 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         Assert.Equal("faceswap-swap", (string?)job["verb"]);
         Assert.NotNull(job["attachments"]![0]!["url"]);
         Assert.Equal(SandboxedServer.FacePhoto(seed: 1).Length, (int?)job["saveid_image"]!["size"]);
+    }
+
+    [Fact]
+    public async Task Swap_leaves_the_default_idname_as_it_was()
+    {
+        await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto(seed: 1)));
+        var defaults = _server.Sandbox().State.FindChannel(SandboxedServer.Channel)!.SavedIds;
+        Assert.Equal(["me"], defaults.Defaults);
+
+        AssertCompleted(await PostAsync("swap", ("saveid_image", SandboxedServer.FacePhoto(seed: 2)), ("swapid_image", SandboxedServer.FacePhoto(128, seed: 3))));
+
+        Assert.Equal(["me"], defaults.Defaults);
+        Assert.Equal(["me"], defaults.Names);
     }
 }

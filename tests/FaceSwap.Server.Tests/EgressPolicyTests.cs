@@ -29,6 +29,16 @@ public sealed class EgressPolicyTests
     [InlineData("::ffff:127.0.0.1", "loopback")]
     [InlineData("::ffff:10.0.0.1", "private")]
     [InlineData("64:ff9b::a9fe:a9fe", "cloud metadata")]
+    [InlineData("64:ff9b::7f00:1", "loopback")]
+    [InlineData("64:ff9b:1::a00:1", "local-use NAT64")]
+    [InlineData("::7f00:1", "IPv4-compatible (deprecated)")]
+    [InlineData("::a00:1", "IPv4-compatible (deprecated)")]
+    [InlineData("::8.8.8.8", "IPv4-compatible (deprecated)")]
+    [InlineData("2002:7f00:1::1", "6to4 tunnel")]
+    [InlineData("2002:c0a8:101::1", "6to4 tunnel")]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo tunnel")]
+    [InlineData("192.88.99.1", "6to4 relay (deprecated)")]
+    [InlineData("::ffff:169.254.169.254", "cloud metadata")]
     public void Non_public_addresses_are_refused(string address, string kind) =>
         Assert.Equal(kind, EgressPolicy.RefusalOf(IPAddress.Parse(address)));
 
@@ -38,6 +48,8 @@ public sealed class EgressPolicyTests
     [InlineData("172.32.0.1")]
     [InlineData("2606:4700:4700::1111")]
     [InlineData("::ffff:8.8.8.8")]
+    [InlineData("64:ff9b::808:808")]
+    [InlineData("2a00:1450:4001::1")]
     public void Public_addresses_pass(string address) => Assert.Null(EgressPolicy.RefusalOf(IPAddress.Parse(address)));
 
     [Fact]
@@ -45,6 +57,9 @@ public sealed class EgressPolicyTests
     {
         var refused = await Assert.ThrowsAsync<EgressRefusedException>(() => EgressPolicy.PublicOnly.ResolveAllowedAsync("localhost", CancellationToken.None));
         Assert.Contains("loopback", refused.Message);
+        // What the name resolved to is not told.
+        Assert.DoesNotContain("127.0.0.1", refused.Message);
+        Assert.DoesNotContain("::1", refused.Message);
     }
 
     [Theory]

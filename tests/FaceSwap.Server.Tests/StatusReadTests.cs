@@ -97,6 +97,40 @@ public sealed class StatusReadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Waiters_woken_by_one_change_get_the_bytes_a_read_gets_on_the_stream_and_the_long_poll()
+    {
+        _engine.AutoComplete = false;
+        var jobId = (string)(await (await _server.Client.PostAsync("headshot", Forms.Multipart(("prompt", "x")))).JsonAsync())["jobid"]!;
+        using var stream = await _server.Client.GetAsync($"jobs/stream?jobid={jobId}", HttpCompletionOption.ResponseHeadersRead);
+        using var events = new StreamReader(await stream.Content.ReadAsStreamAsync());
+        var longPolls = Enumerable.Range(0, 3).Select(_ =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"jobs/?jobid={jobId}");
+            request.Headers.Add("Prefer", "wait=60");
+            return _server.Client.SendAsync(request);
+        }).ToList();
+        var first = await NextDataAsync(events);
+        Assert.Contains(jobId, first);
+
+        _engine.Open(jobId);
+        string last;
+        do last = await NextDataAsync(events);
+        while (!last.Contains("\"status\":\"completed\""));
+        var read = await (await _server.Client.GetAsync($"jobs/?jobid={jobId}")).BodyAsync();
+        Assert.Equal(read, last);
+        foreach (var longPoll in longPolls) Assert.Equal(read, await (await longPoll.WaitAsync(TimeSpan.FromSeconds(60))).BodyAsync());
+    }
+
+    private static async Task<string> NextDataAsync(StreamReader events)
+    {
+        while (await events.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal)) return line["data: ".Length..];
+        }
+        throw new EndOfStreamException("the stream ended");
+    }
+
+    [Fact]
     public async Task A_cached_finished_job_stays_invisible_to_another_user()
     {
         var (jobId, _) = await FinishedJobAsync();

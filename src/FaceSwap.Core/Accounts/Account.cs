@@ -14,8 +14,10 @@ public enum AccountHealth
     Ok,
     /// <summary>Discord answered 401: the user token no longer works.</summary>
     TokenInvalid,
-    /// <summary>Discord asks for a captcha or the account is locked.</summary>
+    /// <summary>Discord asks for a captcha or a verification: the account is locked until a person acts.</summary>
     Locked,
+    /// <summary>Discord refuses the account in its channel (403: missing access or permissions).</summary>
+    Forbidden,
     /// <summary>The bot's daily credit limit is reached.</summary>
     CreditsExhausted,
 }

@@ -6,36 +6,49 @@ using Microsoft.Extensions.Options;
 namespace FaceSwap.Discord.Polling;
 
 /// <summary>
-/// Reads one Discord channel for every job waiting on it, so the number of requests grows with channels,
-/// not with jobs. Polls fast while a reply is due or a client waits, slowly (with jitter) while only long
-/// async jobs wait, and not at all when nobody waits.
+/// Reads one Discord channel for every command waiting on it, so history reads grow with channels, not
+/// with jobs: at most one read per <see cref="DiscordEngineOptions.FastPollInterval"/> while a blocking
+/// answer is due or a client waits, one per jittered slow interval while only async results are due, and
+/// none when nobody waits. Messages a command expects to change in place are re-read by id. It also
+/// hands out the channel's turn: one interaction at a time waits for its first reply, so "the first
+/// reply of our user to this command since we sent it" cannot be someone else's.
 /// </summary>
 public sealed class ChannelPoller
 {
-    /// <summary>Discord's page size for channel history reads.</summary>
-    public const int PageSize = 50;
+    /// <summary>Discord's largest page for channel history reads (developers/resources/message.mdx, Get Channel Messages).</summary>
+    public const int PageSize = 100;
+
+    /// <summary>How many claimed message ids are remembered after their command finished.</summary>
+    private const int ClaimMemory = 2000;
 
     private readonly string channelId;
     private readonly DiscordRestClient rest;
     private readonly IOptionsMonitor<DiscordEngineOptions> options;
+    private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly List<ReplyWait> waits = [];
+    private readonly Dictionary<string, ReplyWait> claims = [];
+    private readonly HashSet<string> finishedClaims = [];
+    private readonly Queue<string> finishedOrder = new();
+    private readonly SemaphoreSlim turn = new(1, 1);
     private readonly Lock gate = new();
     private string token = "";
+    private string claimedUpTo = "0";
     private Task? loop;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ChannelPoller(string channelId, DiscordRestClient rest, IOptionsMonitor<DiscordEngineOptions> options, ILogger logger)
+    public ChannelPoller(string channelId, DiscordRestClient rest, IOptionsMonitor<DiscordEngineOptions> options, TimeProvider time, ILogger logger)
     {
         this.channelId = channelId;
         this.rest = rest;
         this.options = options;
+        this.time = time;
         this.logger = logger;
     }
 
     public string ChannelId => channelId;
 
-    /// <summary>Polls made so far (each may read several pages).</summary>
+    /// <summary>History polls made so far (each may read several pages).</summary>
     public int PollCount { get; private set; }
 
     public bool IsRunning
@@ -43,17 +56,44 @@ public sealed class ChannelPoller
         get { lock (gate) return loop is not null; }
     }
 
-    /// <summary>Adds a wait; the poller starts if it was idle and polls at once.</summary>
+    /// <summary>
+    /// The newest message this process has handed to a command of the channel ("0" when none): every
+    /// earlier answer of ours is taken, so a command sent now only looks after it.
+    /// </summary>
+    public string ClaimedUpTo
+    {
+        get { lock (gate) return claimedUpTo; }
+    }
+
+    /// <summary>
+    /// Waits until no other command of this channel is waiting for its first reply; dispose the result
+    /// once this command's first reply arrived (or it gave up).
+    /// </summary>
+    public async Task<IDisposable> AcquireTurnAsync(CancellationToken ct)
+    {
+        await turn.WaitAsync(ct);
+        return new Once(() => turn.Release());
+    }
+
+    /// <summary>Adds a wait; the poller starts if it was idle. The first read comes one interval later.</summary>
     public IDisposable Add(string userToken, ReplyWait wait)
     {
         lock (gate)
         {
             token = userToken; // the newest token wins: an operator may have replaced a revoked one
             waits.Add(wait);
-            loop ??= Task.Run(RunAsync);
+            if (loop is null)
+            {
+                // The loop must not carry the first job's ambient request tally into every later poll.
+                var startedAt = time.GetUtcNow();
+                using (ExecutionContext.SuppressFlow())
+                {
+                    loop = Task.Run(() => RunAsync(startedAt));
+                }
+            }
             wake.TrySetResult();
         }
-        return new Registration(this, wait);
+        return new Once(() => Remove(wait));
     }
 
     private void Remove(ReplyWait wait)
@@ -61,13 +101,25 @@ public sealed class ChannelPoller
         lock (gate)
         {
             waits.Remove(wait);
+            foreach (var id in claims.Where(c => c.Value == wait).Select(c => c.Key).ToList())
+            {
+                claims.Remove(id);
+                if (finishedClaims.Add(id))
+                {
+                    finishedOrder.Enqueue(id);
+                }
+            }
+            while (finishedOrder.Count > ClaimMemory)
+            {
+                finishedClaims.Remove(finishedOrder.Dequeue());
+            }
             wake.TrySetResult();
         }
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(DateTimeOffset startedAt)
     {
-        var lastPoll = DateTimeOffset.MinValue;
+        var lastPoll = startedAt; // the first read comes one interval after the first wait was added
         TimeSpan? slowInterval = null;
         while (true)
         {
@@ -101,17 +153,22 @@ public sealed class ChannelPoller
                 interval = slowInterval.Value;
             }
 
-            var due = lastPoll + interval - DateTimeOffset.UtcNow;
-            if (lastPoll != DateTimeOffset.MinValue && due > TimeSpan.Zero)
+            var due = lastPoll + interval - time.GetUtcNow();
+            if (due > TimeSpan.Zero)
             {
                 // Sleep in short steps and then look again: a client may start waiting on a slow job,
                 // and a new or finished wait wakes us at once to re-decide the interval.
                 var step = due < settings.FastPollInterval ? due : settings.FastPollInterval;
-                await Task.WhenAny(Task.Delay(step), wakeTask);
+                var sleep = Task.Delay(step, time);
+                // The delay counts from when it was made: if the clock moved on since "due" was read, look again.
+                if (lastPoll + interval - time.GetUtcNow() > TimeSpan.Zero)
+                {
+                    await Task.WhenAny(sleep, wakeTask);
+                }
                 continue;
             }
 
-            lastPoll = DateTimeOffset.UtcNow;
+            lastPoll = time.GetUtcNow();
             slowInterval = null;
             await PollOnceAsync();
         }
@@ -133,16 +190,18 @@ public sealed class ChannelPoller
 
         PollCount++;
         var cursor = current.Select(w => w.After).Aggregate(Snowflake.Min);
+        var seen = new HashSet<string>();
         try
         {
             while (true)
             {
-                var page = await rest.GetMessagesAfterAsync(userToken, channelId, cursor, PageSize, CancellationToken.None);
+                var page = await rest.GetMessagesAfterAsync(userToken, channelId, cursor, PageSize, RequestPurpose.Poll, CancellationToken.None);
                 if (page.Count == 0)
                 {
                     break;
                 }
                 Deliver(current, page);
+                seen.UnionWith(page.Select(m => m.Id));
                 cursor = page[^1].Id;
                 foreach (var wait in current)
                 {
@@ -153,10 +212,20 @@ public sealed class ChannelPoller
                     break;
                 }
             }
+
+            // Edits of messages the cursor has passed: read each watched one again by id.
+            foreach (var id in current.SelectMany(w => w.Watched).Distinct().Where(id => !seen.Contains(id)))
+            {
+                var message = await rest.GetMessageAsync(userToken, channelId, id, RequestPurpose.Reread, CancellationToken.None);
+                if (message is not null)
+                {
+                    Deliver(current, [message]);
+                }
+            }
         }
-        catch (DiscordUnauthorizedException ex)
+        catch (DiscordApiException ex) when (ex is DiscordUnauthorizedException or DiscordAccountBlockedException)
         {
-            // A dead token fails every wait of the channel: no later poll can succeed.
+            // The account cannot read the channel: no later poll can succeed, every wait fails with why.
             foreach (var wait in current)
             {
                 wait.Fault(ex);
@@ -165,12 +234,19 @@ public sealed class ChannelPoller
         catch (Exception ex)
         {
             // Transient trouble (network, 5xx after retries): the next poll tries again and the waits'
-            // own timeouts bound how long a job can hang on it.
+            // own deadlines bound how long a job can hang on it.
             logger.LogWarning("Polling channel {Channel} failed: {Error}", channelId, ex.Message);
+        }
+        foreach (var wait in current)
+        {
+            wait.MarkPolled();
         }
     }
 
-    /// <summary>Hands each message to the wait it belongs to, strongest tie first, then by time order.</summary>
+    /// <summary>
+    /// Hands each bot message to the wait it belongs to: the wait that already claimed it (an edit), else
+    /// the strongest tie (reference, then text token, then first reply), the oldest command first.
+    /// </summary>
     internal void Deliver(IReadOnlyList<ReplyWait> current, IReadOnlyList<DiscordMessage> page)
     {
         var botId = options.CurrentValue.BotApplicationId;
@@ -180,39 +256,59 @@ public sealed class ChannelPoller
             {
                 continue;
             }
-            var candidates = current.Where(w => !w.HasSeen(message)).ToList();
-            var best = candidates
-                .Select(w => (Wait: w, Match: ReplyMatcher.Match(w.Expectation, message, botId)))
-                .Where(x => x.Match != ReplyMatch.None)
-                .OrderBy(x => x.Match)
-                .ThenBy(x => x.Wait.Registered)
-                .Select(x => x.Wait)
-                .FirstOrDefault();
-
-            best ??= candidates
-                .Where(w => ReplyMatcher.MayMatchByTimeOrder(w.Expectation, message, botId))
-                .OrderBy(w => w.Registered)
-                .FirstOrDefault();
-
-            if (best is not null)
+            ReplyWait? owner;
+            lock (gate)
             {
-                Learn(best.Expectation, message);
-                best.Deliver(message);
+                if (finishedClaims.Contains(message.Id))
+                {
+                    continue;
+                }
+                claims.TryGetValue(message.Id, out owner);
             }
+            if (owner is not null)
+            {
+                if (current.Contains(owner))
+                {
+                    owner.Deliver(message);
+                }
+                continue;
+            }
+
+            var best = current
+                .Where(w => !w.HasPassed(message))
+                .Select(w => (Wait: w, Match: ReplyMatcher.Match(w.Expectation, message, botId)))
+                .Where(x => x.Match != ReplyMatch.None && (x.Match != ReplyMatch.FirstReply || x.Wait.AwaitingFirstReply))
+                .OrderBy(x => x.Match)
+                .ThenBy(x => Snowflake.Parse(x.Wait.Expectation.SentAfter))
+                .Select(x => (x.Wait, x.Match))
+                .FirstOrDefault();
+            if (best.Wait is null)
+            {
+                continue;
+            }
+
+            lock (gate)
+            {
+                claims[message.Id] = best.Wait;
+                claimedUpTo = Snowflake.Max(claimedUpTo, message.Id);
+            }
+            Learn(best.Wait, best.Match, message);
+            best.Wait.Deliver(message);
         }
     }
 
     /// <summary>
-    /// What a matched message teaches about later ones: the interaction id, the first reply's id (the
-    /// async result references it) and the <c>[jobid: …]</c> token. Learned here, before the next message
-    /// of the same page is matched.
+    /// What a matched message teaches about later ones, learned before the next message of the page is
+    /// matched: the first reply's id (follow-ups and async results point back to it) and the bot's job id.
     /// </summary>
-    private static void Learn(ReplyExpectation expectation, DiscordMessage message)
+    private static void Learn(ReplyWait wait, ReplyMatch match, DiscordMessage message)
     {
-        expectation.InteractionId ??= message.InteractionMetadata?.Id;
-        if (expectation.FirstReplyMessageId is null && message.MessageReference is null)
+        var expectation = wait.Expectation;
+        if (match == ReplyMatch.FirstReply)
         {
-            expectation.FirstReplyMessageId = message.Id;
+            wait.AwaitingFirstReply = false;
+            // A follow-up seen first answers an original we cannot see (ephemeral); later ones point there too.
+            expectation.FirstReplyMessageId ??= message.InteractionMetadata?.OriginalResponseMessageId ?? message.Id;
         }
         if (InsightFaceSwapReply.Read(message).JobId is { } jobId)
         {
@@ -224,24 +320,18 @@ public sealed class ChannelPoller
         }
     }
 
-    private static TimeSpan Jitter(TimeSpan min, TimeSpan max)
-    {
-        if (max <= min)
-        {
-            return min;
-        }
-        return min + (max - min) * Random.Shared.NextDouble();
-    }
+    private static TimeSpan Jitter(TimeSpan min, TimeSpan max) =>
+        max <= min ? min : min + (max - min) * Random.Shared.NextDouble();
 
-    private sealed class Registration(ChannelPoller poller, ReplyWait wait) : IDisposable
+    private sealed class Once(Action action) : IDisposable
     {
-        private int disposed;
+        private int done;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            if (Interlocked.Exchange(ref done, 1) == 0)
             {
-                poller.Remove(wait);
+                action();
             }
         }
     }

@@ -4,87 +4,116 @@ using FaceSwap.Discord.Protocol;
 namespace FaceSwap.Discord.Polling;
 
 /// <summary>
-/// One command waiting for the bot in a channel. The channel's poller hands it the messages it matched;
-/// the engine reads them in order. <see cref="After"/> is this wait's own cursor, so a wait resumed
-/// after a restart can start further back in the history than the others.
+/// One command waiting for the bot in a channel. The channel's poller hands it each message it matched,
+/// again whenever that message changed (an edit in place); the engine reads them in order. The wait
+/// names the messages it still expects to change (a LOADING reply, an interim text, a "Job Submitted"
+/// that may become the result), and the poller re-reads those by id: history read with <c>after=</c>
+/// never returns a message again once the cursor has passed it.
 /// </summary>
 public sealed class ReplyWait
 {
     private readonly Channel<DiscordMessage> inbox = Channel.CreateUnbounded<DiscordMessage>();
     private readonly Func<bool> clientWaiting;
+    private readonly HashSet<string> watched = [];
+    private readonly Dictionary<string, string> versions = [];
+    private readonly TaskCompletionSource polled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string after;
-    private string? heldLoadingId;
 
-    public ReplyWait(ReplyExpectation expectation, string after, Func<bool> clientWaiting)
+    public ReplyWait(ReplyExpectation expectation, Func<bool> clientWaiting)
     {
         Expectation = expectation;
-        this.after = after;
+        after = expectation.SentAfter;
         this.clientWaiting = clientWaiting;
-        Registered = DateTimeOffset.UtcNow;
     }
 
     public ReplyExpectation Expectation { get; }
-    public DateTimeOffset Registered { get; }
 
-    /// <summary>Set once the first reply arrived: only a waiting client makes the poller hurry after that.</summary>
+    /// <summary>True until the command's first reply arrived; such a wait holds its channel's turn.</summary>
     public bool AwaitingFirstReply { get; set; } = true;
 
-    public bool WantsFastPolling => AwaitingFirstReply || clientWaiting();
+    /// <summary>Set while a blocking answer is due (a deferred or interim reply is being worked on).</summary>
+    public bool AnswerDue { get; set; } = true;
 
-    /// <summary>The last message id this wait has seen; a held "thinking" reply keeps it just below that reply.</summary>
+    public bool WantsFastPolling => AwaitingFirstReply || AnswerDue || clientWaiting();
+
+    /// <summary>The newest message id this wait has read past; starts at the send time's snowflake.</summary>
     public string After
     {
-        get
+        get { lock (watched) return after; }
+    }
+
+    /// <summary>Completes once a poll that started after this wait was added has finished.</summary>
+    public Task Polled => polled.Task;
+
+    /// <summary>Messages the engine expects to change in place; the poller re-reads them by id.</summary>
+    public IReadOnlyList<string> Watched
+    {
+        get { lock (watched) return [.. watched]; }
+    }
+
+    public void Watch(string messageId)
+    {
+        lock (watched) watched.Add(messageId);
+    }
+
+    /// <summary>Watches this message alone: an earlier LOADING or interim message has been answered.</summary>
+    public void WatchOnly(string messageId)
+    {
+        lock (watched)
         {
-            lock (inbox)
-            {
-                return heldLoadingId is { } held ? Snowflake.Min(after, Snowflake.Before(held)) : after;
-            }
+            watched.Clear();
+            watched.Add(messageId);
         }
     }
 
-    internal bool HasSeen(DiscordMessage message) => Snowflake.Compare(message.Id, After) <= 0;
+    internal bool HasPassed(DiscordMessage message) => Snowflake.Compare(message.Id, After) <= 0;
 
     internal void Advance(string lastId)
     {
-        lock (inbox)
-        {
-            after = Snowflake.Max(after, lastId);
-        }
+        lock (watched) after = Snowflake.Max(after, lastId);
     }
 
-    internal void Deliver(DiscordMessage message)
+    internal void MarkPolled() => polled.TrySetResult();
+
+    /// <summary>Hands over a matched message unless this wait already has it in this very state.</summary>
+    internal bool Deliver(DiscordMessage message)
     {
-        lock (inbox)
+        var version = VersionOf(message);
+        lock (watched)
         {
-            // Discord edits a deferred reply in place; the cursor must not pass it until it is final,
-            // or the edit would never be seen.
-            if (message.IsLoading)
+            if (versions.TryGetValue(message.Id, out var seen) && seen == version)
             {
-                heldLoadingId ??= message.Id;
+                return false;
             }
-            else if (heldLoadingId == message.Id)
-            {
-                heldLoadingId = null;
-            }
+            versions[message.Id] = version;
         }
         inbox.Writer.TryWrite(message);
+        return true;
     }
 
     internal void Fault(Exception error) => inbox.Writer.TryComplete(error);
 
-    /// <summary>The next matched message, or null when none arrived within <paramref name="timeout"/>.</summary>
-    public async Task<DiscordMessage?> NextAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>The next matched message, or null when none arrived by <paramref name="deadline"/>.</summary>
+    public async Task<DiscordMessage?> NextAsync(DateTimeOffset deadline, TimeProvider time, CancellationToken ct)
     {
         if (inbox.Reader.TryRead(out var ready))
         {
             return ready;
         }
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(timeout);
+        var left = deadline - time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            return null;
+        }
+        using var timer = new CancellationTokenSource(left, time);
+        if (time.GetUtcNow() >= deadline)
+        {
+            return inbox.Reader.TryRead(out ready) ? ready : null; // the clock moved while the timer was made
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
         try
         {
-            return await inbox.Reader.ReadAsync(timer.Token);
+            return await inbox.Reader.ReadAsync(linked.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -95,4 +124,8 @@ public sealed class ReplyWait
             throw ex.InnerException;
         }
     }
+
+    /// <summary>What makes two reads of one message differ: an edit sets <c>edited_timestamp</c> and may change flags, text or files.</summary>
+    private static string VersionOf(DiscordMessage message) =>
+        $"{message.EditedTimestamp}|{message.Flags}|{message.Attachments.Count}|{message.Content}";
 }

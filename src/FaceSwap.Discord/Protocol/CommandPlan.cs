@@ -35,7 +35,7 @@ public sealed record CommandStep(
 /// <summary>How each API verb maps onto the bot's commands.</summary>
 public static class CommandPlan
 {
-    public static IReadOnlyList<CommandStep> For(Job job, string? oneOffIdname)
+    public static IReadOnlyList<CommandStep> For(Job job, string? oneOffIdname, string? previousDefaults = null)
     {
         string Field(string name) => job.Field(name) ?? "";
 
@@ -49,7 +49,7 @@ public static class CommandPlan
             Verb.SaveId => [new("saveid", StepRole.Main, [new("idname", Field("idname")), new("image", InputFile: "image")],
                 TextTokens: [$"idname {Field("idname")} created", $"idname {Field("idname")} updated"])],
             Verb.SwapId => [new("swapid", StepRole.Main, [new("idname", Field("idname")), new("image", InputFile: "image")])],
-            Verb.Swap => SwapSteps(oneOffIdname ?? throw new InvalidOperationException("swap needs a one-off idname")),
+            Verb.Swap => SwapSteps(oneOffIdname ?? throw new InvalidOperationException("swap needs a one-off idname"), previousDefaults),
             Verb.InSwapper => [new("INSwapper", StepRole.Main, [], TargetMessageId: Field("targetMessageId"))],
             Verb.Picsi => [new("picsi", StepRole.Main, WithOptional(
                 [new("source", InputFile: "source_image"), new("target", InputFile: "target_image_gif_or_video")],
@@ -66,16 +66,28 @@ public static class CommandPlan
     /// <summary>
     /// The API's swap has no bot command: save the source face under a one-off idname, swap with it,
     /// then delete it again (the bot keeps at most 20 ids per user). The one-off name also makes the
-    /// result self-identifying: <c>[SaveID: '&lt;name&gt;']</c>.
+    /// result self-identifying: <c>[SaveID: '&lt;name&gt;']</c>. The bot makes a saved id the channel's
+    /// default, and deleting it leaves no default, so swap first reads the defaults (listid) and sets
+    /// them back at the end (setid): the channel's default is what it was before the call.
+    /// <paramref name="previousDefaults"/> is null until listid answered, "" when there was none.
     /// </summary>
-    private static IReadOnlyList<CommandStep> SwapSteps(string idname) =>
-    [
-        new("saveid", StepRole.Setup, [new("idname", idname), new("image", InputFile: "saveid_image")],
-            TextTokens: [$"idname {idname} created", $"idname {idname} updated"]),
-        new("swapid", StepRole.Main, [new("idname", idname), new("image", InputFile: "swapid_image")],
-            TextTokens: [$"[SaveID: '{idname}']"]),
-        new("delid", StepRole.Cleanup, [new("idname", idname)], TextTokens: [$"idname {idname} deleted"]),
-    ];
+    private static IReadOnlyList<CommandStep> SwapSteps(string idname, string? previousDefaults)
+    {
+        List<CommandStep> steps =
+        [
+            new("listid", StepRole.Setup, []),
+            new("saveid", StepRole.Setup, [new("idname", idname), new("image", InputFile: "saveid_image")],
+                TextTokens: [$"idname {idname} created", $"idname {idname} updated"]),
+            new("swapid", StepRole.Main, [new("idname", idname), new("image", InputFile: "swapid_image")],
+                TextTokens: [$"[SaveID: '{idname}']"]),
+            new("delid", StepRole.Cleanup, [new("idname", idname)], TextTokens: [$"idname {idname} deleted"]),
+        ];
+        if (!string.IsNullOrEmpty(previousDefaults))
+        {
+            steps.Add(new("setid", StepRole.Cleanup, [new("idname", previousDefaults)]));
+        }
+        return steps;
+    }
 
     private static IReadOnlyList<CommandOption> WithOptional(CommandOption[] required, string name, string? value) =>
         string.IsNullOrWhiteSpace(value) ? required : [.. required, new CommandOption(name, value)];

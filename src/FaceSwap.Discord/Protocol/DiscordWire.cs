@@ -26,7 +26,26 @@ public sealed record DiscordAttachment(
     int? Height = null,
     string? ContentType = null);
 
-public sealed record DiscordInteractionMetadata(string? Id = null, int? Type = null, DiscordUser? User = null, string? Name = null);
+/// <summary>
+/// <c>interaction_metadata</c> of a message sent in answer to an interaction (developers/resources/message.mdx,
+/// "Message Interaction Metadata Object"). <c>user</c> is documented; some libraries and emulators send
+/// <c>user_id</c> instead, so both are read. <c>name</c> is not documented there but clients see it.
+/// </summary>
+public sealed record DiscordInteractionMetadata(
+    string? Id = null,
+    int? Type = null,
+    DiscordUser? User = null,
+    string? UserId = null,
+    string? Name = null,
+    string? OriginalResponseMessageId = null,
+    string? TargetMessageId = null)
+{
+    [JsonIgnore]
+    public string? InvokingUserId => User?.Id ?? UserId;
+}
+
+/// <summary>The deprecated <c>interaction</c> field of a message: the only documented place of the command's name.</summary>
+public sealed record DiscordMessageInteraction(string? Id = null, int? Type = null, string? Name = null, DiscordUser? User = null);
 
 public sealed record DiscordMessageReference(string? MessageId = null, string? ChannelId = null, string? GuildId = null);
 
@@ -35,6 +54,13 @@ public sealed record DiscordMessage
 {
     /// <summary>Discord's LOADING flag: a deferred interaction reply ("… is thinking") that will be edited later.</summary>
     public const int LoadingFlag = 1 << 7;
+
+    /// <summary>Message type REPLY (developers/resources/message.mdx, "Message Types").</summary>
+    public const int ReplyType = 19;
+    /// <summary>Message type CHAT_INPUT_COMMAND: the answer to a slash command.</summary>
+    public const int ChatInputCommandType = 20;
+    /// <summary>Message type CONTEXT_MENU_COMMAND: the answer to a user or message command.</summary>
+    public const int ContextMenuCommandType = 23;
 
     public required string Id { get; init; }
     public int Type { get; init; }
@@ -47,18 +73,14 @@ public sealed record DiscordMessage
     public IReadOnlyList<DiscordAttachment> Attachments { get; init; } = [];
     /// <summary>Kept raw: the job carries the bot's embeds as Discord sent them.</summary>
     public JsonElement? Embeds { get; init; }
-    /// <summary>Discord sends a nonce as a string or an integer.</summary>
-    public JsonElement? Nonce { get; init; }
     public DiscordInteractionMetadata? InteractionMetadata { get; init; }
+    /// <summary>Deprecated by Discord in favour of <see cref="InteractionMetadata"/>; read only for the command name.</summary>
+    public DiscordMessageInteraction? Interaction { get; init; }
     public DiscordMessageReference? MessageReference { get; init; }
 
+    /// <summary>The command name the message answers, where Discord says it.</summary>
     [JsonIgnore]
-    public string? NonceText => Nonce switch
-    {
-        { ValueKind: JsonValueKind.String } n => n.GetString(),
-        { ValueKind: JsonValueKind.Number } n => n.GetRawText(),
-        _ => null,
-    };
+    public string? CommandName => InteractionMetadata?.Name ?? Interaction?.Name;
 
     [JsonIgnore]
     public bool IsLoading => Flags is { } f && (f & LoadingFlag) != 0;

@@ -15,8 +15,11 @@ public enum ReplyKind
     Result,
     Moderated,
     CreditsExhausted,
-    /// <summary>The bot was too slow for Discord ("The application did not respond").</summary>
-    DidNotRespond,
+    /// <summary>
+    /// An acknowledgement ("… is being processed", "command sent"): the answer follows as a follow-up
+    /// message or an edit of this one.
+    /// </summary>
+    Interim,
     /// <summary>Any other text: a success for text commands, an explanation of a refusal otherwise.</summary>
     Text,
 }
@@ -70,12 +73,19 @@ public sealed partial record InsightFaceSwapReply(
         {
             return ReplyKind.CreditsExhausted;
         }
-        if (botWords.Contains("did not respond", StringComparison.OrdinalIgnoreCase))
+        if (InterimPattern().IsMatch(botWords))
         {
-            return ReplyKind.DidNotRespond;
+            return ReplyKind.Interim;
         }
         return ReplyKind.Text;
     }
+
+    /// <summary>
+    /// The default id(s) a /listid answer names: the text inside the backticks, "" for "none", null when
+    /// the answer does not say.
+    /// </summary>
+    public static string? DefaultIds(string content) =>
+        DefaultIdsPattern().Match(content) is { Success: true } m ? (m.Groups[1].Success ? m.Groups[1].Value.Trim() : "") : null;
 
     /// <summary>The content plus embed titles and descriptions: the bot may explain a refusal in an embed.</summary>
     private static string TextOf(DiscordMessage message)
@@ -98,6 +108,9 @@ public sealed partial record InsightFaceSwapReply(
         return text.ToString();
     }
 
+    [GeneratedRegex(@"default\s+ID\(?s?\)?:?\s*(?:`([^`]*)`|none\b)", RegexOptions.IgnoreCase)]
+    private static partial Regex DefaultIdsPattern();
+
     [GeneratedRegex(@"\[jobid:\s*([0-9a-fA-F]{8,64})\s*\]", RegexOptions.IgnoreCase)]
     private static partial Regex JobIdPattern();
 
@@ -106,6 +119,9 @@ public sealed partial record InsightFaceSwapReply(
 
     [GeneratedRegex(@"Job\s+Submitted", RegexOptions.IgnoreCase)]
     private static partial Regex JobSubmittedPattern();
+
+    [GeneratedRegex(@"\b(being processed|processing your|in progress|please wait|command (was )?(sent|received))\b", RegexOptions.IgnoreCase)]
+    private static partial Regex InterimPattern();
 
     [GeneratedRegex(@"\bmoderat(ed|ion)\b|content policy", RegexOptions.IgnoreCase)]
     private static partial Regex ModeratedPattern();

@@ -10,10 +10,8 @@ public static class Snowflake
 
     private static long lastNonce;
 
-    /// <summary>A fresh snowflake for "now", unique within this process.</summary>
-    public static string NewNonce() => NewNonce(DateTimeOffset.UtcNow);
-
-    internal static string NewNonce(DateTimeOffset now)
+    /// <summary>A fresh snowflake for <paramref name="now"/>, unique within this process.</summary>
+    public static string NewNonce(DateTimeOffset now)
     {
         var candidate = (long)(now - DiscordEpoch).TotalMilliseconds << 22;
         while (true)

@@ -18,34 +18,43 @@ public sealed class DiscordRestClient(
     HttpClient http,
     IOptionsMonitor<DiscordEngineOptions> options,
     RateLimitGate gate,
+    DiscordMetrics metrics,
+    TimeProvider time,
     ILogger<DiscordRestClient> logger)
 {
     public Task<DiscordUser> GetCurrentUserAsync(string token, CancellationToken ct) =>
-        GetJsonAsync<DiscordUser>(token, "users/@me", "GET /users/@me", ct);
+        GetJsonAsync<DiscordUser>(token, "users/@me", "GET /users/@me", RequestPurpose.Identity, ct);
 
     public Task<ApplicationCommandIndex> GetCommandIndexAsync(string token, string guildId, CancellationToken ct) =>
         GetJsonAsync<ApplicationCommandIndex>(token, $"guilds/{guildId}/application-command-index",
-            $"GET /guilds/{guildId}/application-command-index", ct);
+            $"GET /guilds/{guildId}/application-command-index", RequestPurpose.CommandIndex, ct);
 
     /// <summary>Messages after <paramref name="after"/>, oldest first (Discord answers newest first).</summary>
     public async Task<IReadOnlyList<DiscordMessage>> GetMessagesAfterAsync(
-        string token, string channelId, string after, int limit, CancellationToken ct)
+        string token, string channelId, string after, int limit, RequestPurpose purpose, CancellationToken ct)
     {
         var messages = await GetJsonAsync<List<DiscordMessage>>(token,
-            $"channels/{channelId}/messages?after={after}&limit={limit}", $"GET /channels/{channelId}/messages", ct);
+            $"channels/{channelId}/messages?after={after}&limit={limit}", $"GET /channels/{channelId}/messages", purpose, ct);
         messages.Sort((a, b) => Snowflake.Compare(a.Id, b.Id));
         return messages;
     }
 
-    /// <summary>The newest messages of the channel (no cursor), oldest first.</summary>
-    public async Task<IReadOnlyList<DiscordMessage>> GetLatestMessagesAsync(
-        string token, string channelId, int limit, CancellationToken ct)
+    /// <summary>One message by id (to see its edit); null when it was deleted.</summary>
+    public async Task<DiscordMessage?> GetMessageAsync(string token, string channelId, string messageId, RequestPurpose purpose, CancellationToken ct)
     {
-        var messages = await GetJsonAsync<List<DiscordMessage>>(token,
-            $"channels/{channelId}/messages?limit={limit}", $"GET /channels/{channelId}/messages", ct);
-        messages.Sort((a, b) => Snowflake.Compare(a.Id, b.Id));
-        return messages;
+        try
+        {
+            return await GetJsonAsync<DiscordMessage>(token, $"channels/{channelId}/messages/{messageId}",
+                $"GET /channels/{channelId}/messages/{{message_id}}", purpose, ct);
+        }
+        catch (DiscordApiException ex) when (ex.Status == HttpStatusCode.NotFound && ex.Code == UnknownMessage)
+        {
+            return null;
+        }
     }
+
+    /// <summary>JSON error code 10008 (developers/topics/opcodes-and-status-codes.mdx).</summary>
+    private const int UnknownMessage = 10008;
 
     /// <summary>Uploads one file: ask for an upload slot, then PUT the bytes to it.</summary>
     public async Task<UploadedAttachment> UploadAttachmentAsync(
@@ -54,7 +63,7 @@ public sealed class DiscordRestClient(
         var request = new AttachmentSlotRequest([new AttachmentSlotFile("0", fileName, content.LongLength)]);
         using var response = await SendAsync(token, HttpMethod.Post, Api($"channels/{channelId}/attachments"),
             $"POST /channels/{channelId}/attachments", () => JsonContent.Create(request, options: DiscordJson.Options),
-            authorize: true, ct);
+            authorize: true, RequestPurpose.Upload, ct);
         var slots = await response.Content.ReadFromJsonAsync<AttachmentSlotResponse>(DiscordJson.Options, ct)
             ?? throw new DiscordApiException(response.StatusCode, null, "empty attachment slot answer", null);
         var slot = slots.Attachments.FirstOrDefault()
@@ -66,7 +75,7 @@ public sealed class DiscordRestClient(
             var body = new ByteArrayContent(content);
             body.Headers.ContentType = MediaTypeHeaderValue.Parse(string.IsNullOrEmpty(contentType) ? "application/octet-stream" : contentType);
             return body;
-        }, authorize: false, ct);
+        }, authorize: false, RequestPurpose.Upload, ct);
         return new UploadedAttachment(fileName, slot.UploadFilename);
     }
 
@@ -75,20 +84,20 @@ public sealed class DiscordRestClient(
     {
         var json = payload.ToJsonString();
         using var response = await SendAsync(token, HttpMethod.Post, Api("interactions"), "POST /interactions",
-            () => new StringContent(json, System.Text.Encoding.UTF8, "application/json"), authorize: true, ct);
+            () => new StringContent(json, System.Text.Encoding.UTF8, "application/json"), authorize: true, RequestPurpose.Interaction, ct);
     }
 
     /// <summary>Fetches an attachment from the CDN (no Discord token: CDN links carry their own signature).</summary>
     public async Task<(byte[] Content, string? ContentType)> DownloadAsync(string url, CancellationToken ct)
     {
-        using var response = await SendAsync("cdn", HttpMethod.Get, Absolute(url), "GET cdn", () => null, authorize: false, ct);
+        using var response = await SendAsync("cdn", HttpMethod.Get, Absolute(url), "GET cdn", () => null, authorize: false, RequestPurpose.Download, ct);
         var bytes = await response.Content.ReadAsByteArrayAsync(ct);
         return (bytes, response.Content.Headers.ContentType?.MediaType);
     }
 
-    private async Task<T> GetJsonAsync<T>(string token, string path, string route, CancellationToken ct)
+    private async Task<T> GetJsonAsync<T>(string token, string path, string route, RequestPurpose purpose, CancellationToken ct)
     {
-        using var response = await SendAsync(token, HttpMethod.Get, Api(path), route, () => null, authorize: true, ct);
+        using var response = await SendAsync(token, HttpMethod.Get, Api(path), route, () => null, authorize: true, purpose, ct);
         return await response.Content.ReadFromJsonAsync<T>(DiscordJson.Options, ct)
             ?? throw new DiscordApiException(response.StatusCode, null, "empty answer", null);
     }
@@ -107,7 +116,8 @@ public sealed class DiscordRestClient(
     }
 
     private async Task<HttpResponseMessage> SendAsync(
-        string token, HttpMethod method, Uri uri, string route, Func<HttpContent?> content, bool authorize, CancellationToken ct)
+        string token, HttpMethod method, Uri uri, string route, Func<HttpContent?> content, bool authorize,
+        RequestPurpose purpose, CancellationToken ct)
     {
         var settings = options.CurrentValue;
         var rateLimited = 0;
@@ -122,7 +132,7 @@ public sealed class DiscordRestClient(
                     throw new DiscordRateLimitedException(wait);
                 }
                 logger.LogDebug("Waiting {Delay} for the rate limit of {Route}", wait, route);
-                await Task.Delay(wait, ct);
+                await Task.Delay(wait, time, ct);
             }
 
             using var request = new HttpRequestMessage(method, uri) { Content = content() };
@@ -133,6 +143,7 @@ public sealed class DiscordRestClient(
             request.Headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
 
             HttpResponseMessage response;
+            metrics.CountRequest(purpose, api: authorize);
             try
             {
                 response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
@@ -141,13 +152,13 @@ public sealed class DiscordRestClient(
             {
                 serverErrors++;
                 logger.LogWarning("{Route} failed ({Error}); retry {Try}", route, ex.Message, serverErrors);
-                await Task.Delay(Backoff(settings, serverErrors), ct);
+                await Task.Delay(Backoff(settings, serverErrors), time, ct);
                 continue;
             }
 
             if (authorize)
             {
-                gate.Observe(token, route, RateLimitInfo.Parse(response.Headers));
+                gate.Observe(token, route, RateLimitInfo.Parse(response.Headers, time.GetUtcNow()));
             }
 
             if (response.IsSuccessStatusCode)
@@ -175,7 +186,7 @@ public sealed class DiscordRestClient(
                 response.Dispose();
                 serverErrors++;
                 logger.LogWarning("{Route} answered {Status}; retry {Try}", route, (int)status, serverErrors);
-                await Task.Delay(Backoff(settings, serverErrors), ct);
+                await Task.Delay(Backoff(settings, serverErrors), time, ct);
                 continue;
             }
 

@@ -7,7 +7,7 @@ namespace FaceSwap.Discord.Rest;
 /// Keeps a minimum gap between two interactions of the same account: bursts of commands are what gets
 /// user tokens flagged, and the bot queues them anyway.
 /// </summary>
-public sealed class InteractionPacer(IOptionsMonitor<DiscordEngineOptions> options)
+public sealed class InteractionPacer(IOptionsMonitor<DiscordEngineOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Slot> slots = new();
 
@@ -17,10 +17,10 @@ public sealed class InteractionPacer(IOptionsMonitor<DiscordEngineOptions> optio
         await slot.Gate.WaitAsync(ct);
         try
         {
-            var wait = slot.LastSent + options.CurrentValue.InteractionPacing - DateTimeOffset.UtcNow;
+            var wait = slot.LastSent + options.CurrentValue.InteractionPacing - time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, ct);
+                await Task.Delay(wait, time, ct);
             }
         }
         catch
@@ -28,7 +28,7 @@ public sealed class InteractionPacer(IOptionsMonitor<DiscordEngineOptions> optio
             slot.Gate.Release();
             throw;
         }
-        return new Release(slot);
+        return new Release(slot, time);
     }
 
     private sealed class Slot
@@ -37,7 +37,7 @@ public sealed class InteractionPacer(IOptionsMonitor<DiscordEngineOptions> optio
         public DateTimeOffset LastSent { get; set; } = DateTimeOffset.MinValue;
     }
 
-    private sealed class Release(Slot slot) : IDisposable
+    private sealed class Release(Slot slot, TimeProvider time) : IDisposable
     {
         private int done;
 
@@ -45,7 +45,7 @@ public sealed class InteractionPacer(IOptionsMonitor<DiscordEngineOptions> optio
         {
             if (Interlocked.Exchange(ref done, 1) == 0)
             {
-                slot.LastSent = DateTimeOffset.UtcNow;
+                slot.LastSent = time.GetUtcNow();
                 slot.Gate.Release();
             }
         }

@@ -16,10 +16,10 @@ public sealed record RateLimitInfo(
     bool Global,
     string? Scope)
 {
-    public static RateLimitInfo Parse(HttpResponseHeaders headers) => Parse(name =>
-        headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null);
+    public static RateLimitInfo Parse(HttpResponseHeaders headers, DateTimeOffset now) => Parse(name =>
+        headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null, now);
 
-    public static RateLimitInfo Parse(Func<string, string?> header)
+    public static RateLimitInfo Parse(Func<string, string?> header, DateTimeOffset now)
     {
         int? Int(string name) =>
             int.TryParse(header(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
@@ -33,7 +33,7 @@ public sealed record RateLimitInfo(
         }
         else if (double.TryParse(header("X-RateLimit-Reset"), NumberStyles.Float, CultureInfo.InvariantCulture, out var reset))
         {
-            var delta = DateTimeOffset.FromUnixTimeMilliseconds((long)(reset * 1000)) - DateTimeOffset.UtcNow;
+            var delta = DateTimeOffset.FromUnixTimeMilliseconds((long)(reset * 1000)) - now;
             resetAfter = delta > TimeSpan.Zero ? delta : TimeSpan.Zero;
         }
 

@@ -17,12 +17,44 @@ public sealed class FaceLandmarker(ShapePredictor predictor)
     /// detector's rectangle alone sits too low or too high on a tilted or turned face, and dlib then
     /// lands the eyes on the cheeks (sample5 of the face-api photos).
     /// </summary>
+    /// <remarks>
+    /// dlib's model was trained on upright faces and fails on a head tilted by more than about 20°
+    /// (sample1's third face: 45°). Such a face is turned upright first, on a crop around it, by the
+    /// angle between the detector's eyes; the points are turned back afterwards.
+    /// </remarks>
     public Point2f[] Locate(Mat image, DetectedFace face)
     {
         if (face.Keypoints.Length < 4) return Locate(image, face.Box);
-        var points = Predictor.Predict(image, BoxFromKeypoints(face.Keypoints[0], face.Keypoints[1], face.Keypoints[3]));
+        Point2f eye0 = face.Keypoints[0], eye1 = face.Keypoints[1], mouth = face.Keypoints[3];
+        var roll = Math.Atan2(eye1.Y - eye0.Y, eye1.X - eye0.X) * 180 / Math.PI;
+        if (Math.Abs(roll) <= UprightWithin) return LocateFrom(image, eye0, eye1, mouth);
+
+        // A square crop three face-widths wide, rotated about the face's centre so the eyes are level.
+        var side = (int)Math.Ceiling(Math.Max(face.Box.Width, face.Box.Height) * 3);
+        var centre = new Point2f((eye0.X + eye1.X + mouth.X) / 3, (eye0.Y + eye1.Y + mouth.Y) / 3);
+        using var toCrop = Cv2.GetRotationMatrix2D(centre, roll, 1);
+        toCrop.Set(0, 2, toCrop.At<double>(0, 2) + side / 2.0 - centre.X);
+        toCrop.Set(1, 2, toCrop.At<double>(1, 2) + side / 2.0 - centre.Y);
+        using var crop = new Mat();
+        Cv2.WarpAffine(image, crop, toCrop, new Size(side, side), InterpolationFlags.Linear, BorderTypes.Replicate);
+        var upright = LocateFrom(crop, Apply(toCrop, eye0), Apply(toCrop, eye1), Apply(toCrop, mouth));
+        using var back = new Mat();
+        Cv2.InvertAffineTransform(toCrop, back);
+        return upright.Select(p => Apply(back, p)).ToArray();
+    }
+
+    /// <summary>Head tilt (degrees) up to which dlib runs on the image as it is.</summary>
+    public const double UprightWithin = 15;
+
+    private Point2f[] LocateFrom(Mat image, Point2f eye0, Point2f eye1, Point2f mouth)
+    {
+        var points = Predictor.Predict(image, BoxFromKeypoints(eye0, eye1, mouth));
         return Predictor.Predict(image, FitBox(points));
     }
+
+    private static Point2f Apply(Mat m, Point2f p) => new(
+        (float)(m.At<double>(0, 0) * p.X + m.At<double>(0, 1) * p.Y + m.At<double>(0, 2)),
+        (float)(m.At<double>(1, 0) * p.X + m.At<double>(1, 1) * p.Y + m.At<double>(1, 2)));
 
     /// <summary>Least squares for a square box (corner, side) that maps the mean shape's eye and mouth centres onto the given ones.</summary>
     internal DlibBox BoxFromKeypoints(Point2f leftEye, Point2f rightEye, Point2f mouth)

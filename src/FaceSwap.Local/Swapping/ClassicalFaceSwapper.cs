@@ -146,6 +146,7 @@ public sealed class ClassicalFaceSwapper
         try
         {
             Mat F = new(), B = new(), W = weight.Clone();
+            // Float levels: a band of detail is signed.
             front.ConvertTo(F, MatType.CV_32FC3);
             back.ConvertTo(B, MatType.CV_32FC3);
             f.Add(F); b.Add(B); w.Add(W);
@@ -154,17 +155,17 @@ public sealed class ClassicalFaceSwapper
                 f.Add(f[^1].PyrDown()); b.Add(b[^1].PyrDown()); w.Add(w[^1].PyrDown());
             }
             // Blend the coarsest level, then add each finer level's detail band blended by that level's weight.
-            using var blended = Blend(f[^1], b[^1], w[^1]);
-            var current = blended.Clone();
+            var current = Blend(f[^1], b[^1], w[^1]);
             for (var i = levels - 1; i >= 0; i--)
             {
                 var size = f[i].Size();
                 using var up = current.PyrUp(size);
                 current.Dispose();
-                using var fd = f[i] - f[i + 1].PyrUp(size);
-                using var bd = b[i] - b[i + 1].PyrUp(size);
+                using var fd = Detail(f[i], f[i + 1]);
+                using var bd = Detail(b[i], b[i + 1]);
                 using var detail = Blend(fd, bd, w[i]);
-                current = up + detail;
+                current = new Mat();
+                Cv2.Add(up, detail, current);
             }
             var bytes = new Mat();
             current.ConvertTo(bytes, MatType.CV_8UC3);
@@ -175,6 +176,15 @@ public sealed class ClassicalFaceSwapper
         {
             foreach (var m in f.Concat(b).Concat(w)) m.Dispose();
         }
+    }
+
+    /// <summary>A level's band of detail: the level minus its coarser level scaled back up.</summary>
+    private static Mat Detail(Mat level, Mat coarser)
+    {
+        using var up = coarser.PyrUp(level.Size());
+        var detail = new Mat();
+        Cv2.Subtract(level, up, detail);
+        return detail;
     }
 
     private static Mat Blend(Mat front, Mat back, Mat weight)

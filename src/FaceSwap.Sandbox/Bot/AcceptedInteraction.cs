@@ -11,7 +11,10 @@ public sealed record AcceptedInteraction(
     SandboxChannel Channel,
     SandboxAccount User,
     BotCommand Command,
-    string? Nonce,
     IReadOnlyDictionary<string, string> Strings,
     IReadOnlyDictionary<string, InteractionFile> Files,
-    ChannelMessage? Target);
+    ChannelMessage? Target,
+    DateTimeOffset AcceptedAt)
+{
+    public bool IsContextMenu => Command.Type == CommandTypes.Message;
+}

@@ -69,4 +69,18 @@ public sealed class BotCommandIndex
         _commands = Definitions
             .Select(d => new BotCommand(_ids.Next().ToString(), _ids.Next().ToString(), d.Name, d.Type, d.Description, d.Options))
             .ToArray();
+
+    /// <summary>Each command's id and version by name, for the sandbox's state file.</summary>
+    public IReadOnlyList<PublishedCommand> Export() => _commands.Select(c => new PublishedCommand(c.Name, c.Id, c.Version)).ToArray();
+
+    /// <summary>Puts back the ids and versions a client may have cached before a restart.</summary>
+    public void Restore(IEnumerable<PublishedCommand> published)
+    {
+        var byName = published.ToDictionary(p => p.Name);
+        _commands = _commands
+            .Select(c => byName.TryGetValue(c.Name, out var p) ? c with { Id = p.Id, Version = p.Version } : c)
+            .ToArray();
+    }
 }
+
+public sealed record PublishedCommand(string Name, string Id, string Version);

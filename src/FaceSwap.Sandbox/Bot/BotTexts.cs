@@ -24,6 +24,9 @@ public static class BotTexts
     public const string NoFace = "No face detected in the image. Please use a clear, front-view photo of a face.";
     public const string NotAnImage = "The attachment is not an image.";
 
+    public static string ImageTooLarge(long maxPixels) =>
+        $"The image is too large: at most {maxPixels:N0} pixels, please send a smaller one.";
+
     public static string DefaultsSet(string names) => $"Current default ID(s) set to `{names}`";
     public static string PreferSet(string option) => $"Prefer option set to `{option}`";
     public const string IdsAndOptionsTogether = "ID names and prefer options cannot be set in the same command.";
@@ -59,7 +62,12 @@ public static class BotTexts
     public static string Moderated(string userId) =>
         $"{Mention(userId)} Your image was moderated: it does not follow the Picsi.Ai content policy and was not processed.";
 
-    public const string ApplicationDidNotRespond = "The application did not respond";
+    /// <summary>The interim original response of the follow-up pattern; the answer comes as a follow-up message.</summary>
+    public static string Interim(string userId) => $"{Mention(userId)} Your command was received and is being processed…";
+
+    /// <summary>The ephemeral refusal: only the invoking user's client ever shows it.</summary>
+    public static string PrivateRefusal(string userId) =>
+        $"{Mention(userId)} The bot is busy with your previous command; please try again in a moment.";
 
     private static string Listing(IReadOnlyList<string> names) =>
         names.Count == 0 ? "none" : string.Join(", ", names.Select(n => $"`{n}`"));

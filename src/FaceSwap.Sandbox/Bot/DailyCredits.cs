@@ -1,5 +1,7 @@
 namespace FaceSwap.Sandbox.Bot;
 
+public sealed record CreditsUsed(string UserId, DateOnly Day, int Used);
+
 /// <summary>
 /// Each Discord account's credits for the current UTC day. Commands are charged when they succeed; the count
 /// starts over at 00:00 UTC.
@@ -39,6 +41,20 @@ public sealed class DailyCredits
     public void SetUsed(string userId, int used)
     {
         lock (_gate) _used[userId] = (Today, Math.Clamp(used, 0, Total));
+    }
+
+    public IReadOnlyList<CreditsUsed> Export()
+    {
+        lock (_gate) return _used.Select(p => new CreditsUsed(p.Key, p.Value.Day, p.Value.Used)).ToArray();
+    }
+
+    public void Restore(IEnumerable<CreditsUsed> used)
+    {
+        lock (_gate)
+        {
+            _used.Clear();
+            foreach (var entry in used) _used[entry.UserId] = (entry.Day, entry.Used);
+        }
     }
 
     private DateOnly Today => DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);

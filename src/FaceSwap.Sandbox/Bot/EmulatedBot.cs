@@ -1,52 +1,114 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using FaceSwap.Sandbox.Discord;
-using FaceSwap.Sandbox.Rendering;
 
 namespace FaceSwap.Sandbox.Bot;
 
 /// <summary>
-/// The InsightFaceSwap bot. It works through each channel's interactions one at a time, in arrival order, as the
-/// real bot queues them; an asynchronous job's result comes later on its own, without holding up the queue.
+/// An accepted interaction with its drawn plan, what was already posted for it (a LOADING message, an interim text),
+/// and when the bot answers it. The due time is fixed when the interaction arrives and is the answer's time for
+/// Discord's deadlines, however late the bot's thread gets to it.
+/// </summary>
+public sealed record PendingInteraction(AcceptedInteraction Interaction, PlannedReply Plan, ChannelMessage? Acknowledgement, DateTimeOffset Due);
+
+/// <summary>An asynchronous job whose result is due at <see cref="Due"/>, to follow the message <see cref="FirstMessageId"/>.</summary>
+public sealed record PendingJob(AcceptedInteraction Interaction, ulong FirstMessageId, AsyncJob Job, AsyncResultStyle Style, DateTimeOffset Due);
+
+/// <summary>
+/// The InsightFaceSwap bot as Discord shows it. It works through each channel's interactions one at a time, in
+/// arrival order, as the real bot queues them, and answers each in the pattern its <see cref="ReplyPlan"/> drew
+/// (developers/interactions/receiving-and-responding.mdx): an immediate response, a deferred LOADING message edited
+/// later, an interim text and a follow-up, a private (ephemeral) refusal, or nothing. An asynchronous job's result
+/// comes later on its own, without holding up the queue.
 /// </summary>
 public sealed class EmulatedBot : IAsyncDisposable
 {
-    /// <summary>What one command answers: the first reply, and for an asynchronous job what comes later.</summary>
-    private sealed record Answer(string Content, IReadOnlyList<SandboxFile> Files, AsyncJob? Job = null);
+    /// <summary>receiving-and-responding.mdx: interaction tokens are valid for 15 minutes; after that no edit or follow-up.</summary>
+    public static readonly TimeSpan InteractionTokenLifetime = TimeSpan.FromMinutes(15);
 
-    private sealed record AsyncJob(string Kind, string JobId, Func<CancellationToken, Task<SandboxFile>> Render);
+    /// <summary>receiving-and-responding.mdx: "you must send an initial response within 3 seconds"; else the token is invalidated.</summary>
+    public static readonly TimeSpan InitialResponseDeadline = TimeSpan.FromSeconds(3);
 
     private readonly SandboxState _state;
     private readonly SandboxFaults _faults;
     private readonly SandboxOptions _options;
-    private readonly IBotImageRenderer _renderer;
-    private readonly ConcurrentDictionary<string, Channel<AcceptedInteraction>> _queues = new();
+    private readonly InsightFaceSwapCommands _commands;
+    private readonly OtherTraffic _traffic;
+    private readonly ConcurrentDictionary<string, Channel<PendingInteraction>> _queues = new();
     private readonly ConcurrentDictionary<Task, bool> _running = new();
-    private readonly ConcurrentDictionary<ulong, ulong> _deferred = new(); // interaction id → its loading message
+    private readonly ConcurrentDictionary<ulong, PendingInteraction> _pending = new();
+    private readonly Dictionary<string, DateTimeOffset> _busyUntil = [];
+    private readonly ConcurrentDictionary<string, PendingJob> _jobs = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    public EmulatedBot(SandboxState state, SandboxFaults faults, SandboxOptions options, IBotImageRenderer renderer)
+    internal EmulatedBot(SandboxState state, SandboxFaults faults, SandboxOptions options, InsightFaceSwapCommands commands, OtherTraffic traffic)
     {
         _state = state;
         _faults = faults;
         _options = options;
-        _renderer = renderer;
+        _commands = commands;
+        _traffic = traffic;
     }
 
     public void Enqueue(AcceptedInteraction interaction)
     {
-        // A deferring bot acknowledges at once, before the queue reaches the interaction.
-        if (_options.DeferReplies)
-            _deferred[interaction.Id] = PostFirst(interaction, "", [], MessageFlags.Loading).Id;
+        var plan = _faults.TakeForcedPattern() is { } forced ? _state.Plan.Next() with { Pattern = forced } : _state.Plan.Next();
+        _traffic.MaybeAppear(interaction.Channel);
 
-        var queue = _queues.GetOrAdd(interaction.Channel.Id, _ =>
+        // Discord wants an initial response within 3 seconds: a bot that knows it will be later (a queue ahead of this
+        // interaction, a slow moment) defers rather than answer directly, whatever the plan drew.
+        var answerDue = ScheduleAnswer(interaction);
+        if (plan.Pattern == ReplyPattern.Immediate && answerDue - interaction.AcceptedAt >= InitialResponseDeadline)
+            plan = plan with { Pattern = ReplyPattern.Deferred };
+
+        // What a bot that needs more than 3 seconds posts at once: a LOADING message, or an interim text.
+        var acknowledgement = plan.Pattern switch
         {
-            var created = Channel.CreateUnbounded<AcceptedInteraction>(new UnboundedChannelOptions { SingleReader = true });
+            ReplyPattern.Deferred => PostResponse(interaction, "", [], MessageFlags.Loading),
+            ReplyPattern.FollowUp => PostResponse(interaction, BotTexts.Interim(interaction.User.UserId), [], flags: 0),
+            _ => null,
+        };
+
+        Queue(new PendingInteraction(interaction, plan, acknowledgement, answerDue));
+    }
+
+    /// <summary>Interactions accepted but not answered yet, in arrival order, and asynchronous jobs not finished: what a restart must not lose.</summary>
+    public (IReadOnlyList<PendingInteraction> Interactions, IReadOnlyList<PendingJob> Jobs) Pending() =>
+        (_pending.Values.OrderBy(p => p.Interaction.Id).ToArray(), _jobs.Values.OrderBy(j => j.Due).ToArray());
+
+    /// <summary>Takes up the work saved before a restart, with the plans and due times it had.</summary>
+    public void Resume(IEnumerable<PendingInteraction> interactions, IEnumerable<PendingJob> jobs)
+    {
+        foreach (var pending in interactions.OrderBy(p => p.Interaction.Id))
+        {
+            lock (_busyUntil)
+                if (!_busyUntil.TryGetValue(pending.Interaction.Channel.Id, out var busy) || busy < pending.Due)
+                    _busyUntil[pending.Interaction.Channel.Id] = pending.Due;
+            Queue(pending);
+        }
+        foreach (var job in jobs) StartJob(job);
+    }
+
+    /// <summary>When the bot will answer this interaction: its channel's answers come one after the other.</summary>
+    private DateTimeOffset ScheduleAnswer(AcceptedInteraction interaction)
+    {
+        lock (_busyUntil)
+        {
+            var start = _busyUntil.TryGetValue(interaction.Channel.Id, out var busy) && busy > interaction.AcceptedAt ? busy : interaction.AcceptedAt;
+            return _busyUntil[interaction.Channel.Id] = start + _options.BotReplyDelay + _faults.BotReplyDelay;
+        }
+    }
+
+    private void Queue(PendingInteraction pending)
+    {
+        _pending[pending.Interaction.Id] = pending;
+        var queue = _queues.GetOrAdd(pending.Interaction.Channel.Id, _ =>
+        {
+            var created = Channel.CreateUnbounded<PendingInteraction>(new UnboundedChannelOptions { SingleReader = true });
             Track(Task.Run(() => WorkAsync(created.Reader)));
             return created;
         });
-        queue.Writer.TryWrite(interaction);
+        queue.Writer.TryWrite(pending);
     }
 
     public async ValueTask DisposeAsync()
@@ -58,257 +120,140 @@ public sealed class EmulatedBot : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task WorkAsync(ChannelReader<AcceptedInteraction> reader)
+    private async Task WorkAsync(ChannelReader<PendingInteraction> reader)
     {
         var ct = _stopping.Token;
         try
         {
-            await foreach (var interaction in reader.ReadAllAsync(ct))
+            await foreach (var pending in reader.ReadAllAsync(ct))
             {
-                try { await HandleAsync(interaction, ct); }
+                try
+                {
+                    // One at a time per channel, each at the due time fixed on arrival (ScheduleAnswer).
+                    await DelayUntilAsync(pending.Due, ct);
+                    await AnswerAsync(pending, ct);
+                    _pending.TryRemove(pending.Interaction.Id, out _);
+                    _state.NotifyChanged();
+                }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
                 catch (Exception error)
                 {
                     // A bot bug must not stop the channel's queue; the engine sees it as a missing reply.
-                    Console.Error.WriteLine($"sandbox bot: {interaction.Command.Name} failed: {error}");
+                    Console.Error.WriteLine($"sandbox bot: {pending.Interaction.Command.Name} failed: {error}");
+                    _pending.TryRemove(pending.Interaction.Id, out _);
                 }
             }
         }
         catch (OperationCanceledException) { }
     }
 
-    private async Task HandleAsync(AcceptedInteraction interaction, CancellationToken ct)
+    private async Task AnswerAsync(PendingInteraction pending, CancellationToken ct)
     {
-        await Task.Delay(_options.BotReplyDelay + _faults.BotReplyDelay, _options.Clock, ct);
+        var (interaction, plan, acknowledgement, due) = pending;
         string userId = interaction.User.UserId;
-
-        var fault = _faults.TakeBotFault();
-        var answer = fault switch
+        switch (plan.Pattern)
         {
-            BotFault.MissingReply => null,
-            BotFault.Moderated => new Answer(BotTexts.Moderated(userId), []),
-            BotFault.DidNotRespond => new Answer(BotTexts.ApplicationDidNotRespond, []),
-            _ => await AnswerAsync(interaction, ct),
-        };
-        if (answer is null)
-        {
-            // A deferred reply that is never filled in stays "thinking", as at Discord.
-            _deferred.TryRemove(interaction.Id, out _);
-            return;
+            case ReplyPattern.NoResponse:
+                return;
+            case ReplyPattern.EphemeralRefusal:
+                _state.PostEphemeral(interaction.Channel, _state.BotUser, BotTexts.PrivateRefusal(userId), ResponseShape(interaction));
+                return;
         }
 
-        var first = Reply(interaction, answer.Content, answer.Files);
-        if (answer.Job is { } job) Track(Task.Run(() => FinishJobAsync(interaction, first, job, _stopping.Token)));
-    }
-
-    private ChannelMessage Reply(AcceptedInteraction interaction, string content, IReadOnlyList<SandboxFile> files)
-    {
-        if (_deferred.TryRemove(interaction.Id, out ulong loadingId)
-            && _state.Edit(interaction.Channel, loadingId, content, files, message => message with { Flags = 0 }) is { } edited)
-            return edited;
-        return PostFirst(interaction, content, files, flags: 0);
-    }
-
-    private ChannelMessage PostFirst(AcceptedInteraction interaction, string content, IReadOnlyList<SandboxFile> files, int flags)
-    {
-        bool contextMenu = interaction.Command.Type == CommandTypes.Message;
-        var metadata = new InteractionMetadata(interaction.Id, 2, interaction.User.AsAuthor, interaction.Command.Name,
-            interaction.Target?.Id);
-        return _state.Post(interaction.Channel, _state.BotUser, content, files, message => message with
+        var answer = _faults.TakeModeration() ? new BotAnswer(BotTexts.Moderated(userId), []) : await _commands.AnswerAsync(interaction, ct);
+        _traffic.MaybeAppear(interaction.Channel);
+        // The command has run; whether its answer can still be shown depends on the interaction token's age. An
+        // immediate response later than 3 seconds, or an edit or follow-up later than 15 minutes, is refused by
+        // Discord: the work is done (and charged) but nothing more appears.
+        var age = due - interaction.AcceptedAt;
+        var first = plan.Pattern switch
         {
-            Type = contextMenu ? MessageTypes.ContextMenuCommand : MessageTypes.ChatInputCommand,
-            Nonce = interaction.Nonce,
-            Interaction = metadata,
-            ApplicationId = _options.BotApplicationId,
-            Flags = flags,
-        });
+            ReplyPattern.Deferred when age < InteractionTokenLifetime => EditResponse(interaction, acknowledgement!, answer.Content, answer.Files),
+            ReplyPattern.FollowUp when age < InteractionTokenLifetime => PostFollowUp(interaction, acknowledgement!, answer.Content, answer.Files),
+            ReplyPattern.Immediate when age < InitialResponseDeadline => PostResponse(interaction, answer.Content, answer.Files, flags: 0),
+            _ => null,
+        };
+        if (first is not null && answer.Job is { } job)
+            StartJob(new PendingJob(interaction, first.Id, job, plan.AsyncResult, due + _options.AsyncResultDelay + _faults.BotReplyDelay));
     }
 
-    private async Task FinishJobAsync(AcceptedInteraction interaction, ChannelMessage first, AsyncJob job, CancellationToken ct)
+    private void StartJob(PendingJob pending)
     {
+        _jobs[pending.Job.JobId] = pending;
+        Track(Task.Run(() => FinishJobAsync(pending, _stopping.Token)));
+    }
+
+    private async Task FinishJobAsync(PendingJob pending, CancellationToken ct)
+    {
+        var (interaction, firstId, job, style, due) = pending;
         try
         {
-            await Task.Delay(_options.AsyncResultDelay + _faults.BotReplyDelay, _options.Clock, ct);
-            var file = await job.Render(ct);
+            await DelayUntilAsync(due, ct);
+            var file = await _commands.RenderAsync(job, ct);
             var channel = interaction.Channel;
-            _state.Post(channel, _state.BotUser, BotTexts.JobCompleted(interaction.User.UserId, job.Kind, job.JobId), [file],
-                message => message with
+            string content = BotTexts.JobCompleted(interaction.User.UserId, job.Kind, job.JobId);
+            bool tokenValid = due - interaction.AcceptedAt < InteractionTokenLifetime;
+            if (!(style == AsyncResultStyle.EditFirstReply && tokenValid && _state.Edit(channel, firstId, content, [file]) is not null))
+            {
+                // A new message from the bot user (not through the interaction's webhook): a reply to the first one.
+                _state.Post(channel, _state.BotUser, content, [file], message => message with
                 {
                     Type = MessageTypes.Reply,
-                    Reference = new MessageReference(first.Id, channel.Id, channel.GuildId),
-                    ApplicationId = _options.BotApplicationId,
+                    Reference = new MessageReference(firstId, channel.Id, channel.GuildId),
                 });
+            }
+            _jobs.TryRemove(job.JobId, out _);
+            _state.NotifyChanged();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         catch (Exception error)
         {
+            _jobs.TryRemove(job.JobId, out _);
             Console.Error.WriteLine($"sandbox bot: {job.Kind} job {job.JobId} failed: {error}");
         }
     }
 
-    private Task<Answer> AnswerAsync(AcceptedInteraction interaction, CancellationToken ct) => interaction.Command.Name switch
+    /// <summary>
+    /// The original response: type 20 (CHAT_INPUT_COMMAND) or 23 (CONTEXT_MENU_COMMAND), sent through the application's
+    /// webhook (<c>webhook_id</c> and <c>application_id</c> = the application), authored by the bot user.
+    /// </summary>
+    private ChannelMessage PostResponse(AcceptedInteraction interaction, string content, IReadOnlyList<SandboxFile> files, int flags) =>
+        _state.Post(interaction.Channel, _state.BotUser, content, files, message => ResponseShape(interaction)(message) with { Flags = flags });
+
+    /// <summary>PATCH …/messages/@original: same id, LOADING cleared, <c>edited_timestamp</c> set.</summary>
+    private ChannelMessage? EditResponse(AcceptedInteraction interaction, ChannelMessage original, string content, IReadOnlyList<SandboxFile> files) =>
+        _state.Edit(interaction.Channel, original.Id, content, files, message => message with { Flags = message.Flags & ~MessageFlags.Loading });
+
+    /// <summary>POST /webhooks/{app}/{token}: a new message whose metadata names the original response.</summary>
+    private ChannelMessage PostFollowUp(AcceptedInteraction interaction, ChannelMessage original, string content, IReadOnlyList<SandboxFile> files) =>
+        _state.Post(interaction.Channel, _state.BotUser, content, files, message => ResponseShape(interaction)(message) with
+        {
+            Interaction = Metadata(interaction) with { OriginalResponseMessageId = original.Id },
+            // Only the original response of a message command points at its target (message.mdx, target_message_id).
+            Reference = null,
+        });
+
+    private Func<ChannelMessage, ChannelMessage> ResponseShape(AcceptedInteraction interaction) => message => message with
     {
-        "saveid" => SaveIdAsync(interaction, ct),
-        "setid" => Task.FromResult(SetId(interaction)),
-        "listid" => Task.FromResult(ListId(interaction)),
-        "delid" => Task.FromResult(DelId(interaction)),
-        "delall" => Task.FromResult(DelAll(interaction)),
-        "swapid" => SwapIdAsync(interaction, ct),
-        "INSwapper" => InSwapperAsync(interaction, ct),
-        "picsi" => PicsiAsync(interaction, ct),
-        "changebg" => ChangeBgAsync(interaction, ct),
-        "headshot" => Task.FromResult(Headshot(interaction)),
-        _ => throw new InvalidOperationException($"no behaviour for command {interaction.Command.Name}"),
+        Type = interaction.IsContextMenu ? MessageTypes.ContextMenuCommand : MessageTypes.ChatInputCommand,
+        Interaction = Metadata(interaction),
+        ApplicationId = _options.BotApplicationId,
+        WebhookId = _options.BotApplicationId,
+        Reference = interaction.Target is { } target ? new MessageReference(target.Id, target.ChannelId, target.GuildId) : null,
     };
 
-    private async Task<Answer> SaveIdAsync(AcceptedInteraction interaction, CancellationToken ct)
+    private static InteractionMetadata Metadata(AcceptedInteraction interaction) =>
+        new(interaction.Id, interaction.User.AsAuthor, interaction.Command.Name, interaction.Target?.Id);
+
+    /// <summary>
+    /// Waits until the clock reads <paramref name="due"/>, looking at it again at least every second, so a clock that
+    /// jumps (a test's fake time advanced in one step, a suspended machine) is noticed within a second.
+    /// </summary>
+    private async Task DelayUntilAsync(DateTimeOffset due, CancellationToken ct)
     {
-        string name = interaction.Strings["idname"];
-        var image = interaction.Files["image"];
-        if (!SavedFaceIds.IsValidName(name)) return Text(BotTexts.InvalidIdName(name));
-        var ids = interaction.Channel.SavedIds;
-        if (ids.Face(name) is null && ids.Names.Count >= SavedFaceIds.MaxIds) return Text(BotTexts.IdLimitReached);
-        if (!await _renderer.HasFaceAsync(image.Bytes, ct)) return Text(BotTexts.NoFace);
-        if (Charge(interaction, CreditPrices.SaveId) is { } refusal) return refusal;
-        return ids.Save(name, image.Bytes) switch
-        {
-            SaveOutcome.Created => Text(BotTexts.IdCreated(name)),
-            SaveOutcome.Updated => Text(BotTexts.IdUpdated(name)),
-            _ => Text(BotTexts.IdLimitReached),
-        };
+        for (var wait = due - _options.Clock.GetUtcNow(); wait > TimeSpan.Zero; wait = due - _options.Clock.GetUtcNow())
+            await Task.Delay(wait < TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), _options.Clock, ct);
     }
-
-    private static Answer SetId(AcceptedInteraction interaction)
-    {
-        string value = interaction.Strings["idname"].Trim();
-        var ids = interaction.Channel.SavedIds;
-        if (value is "--greedy" or "--nogreedy")
-        {
-            ids.SetPreferOption(value);
-            return Text(BotTexts.PreferSet(value));
-        }
-        if (value.Contains("--", StringComparison.Ordinal)) return Text(BotTexts.IdsAndOptionsTogether);
-        if (value.Length == 0 || value.Contains(' ')) return Text(BotTexts.InvalidIdList(value));
-        var slots = value.Split(',');
-        if (slots.Any(s => s.Length == 0 || s.Split('+').Length > 3 || s.Split('+').Any(n => n != SavedFaceIds.NoReplacement && !SavedFaceIds.IsValidName(n))))
-            return Text(BotTexts.InvalidIdList(value));
-        if (ids.Unknown(slots) is [var missing, ..]) return Text(BotTexts.IdNotFound(missing));
-        ids.SetDefaults(slots);
-        return Text(BotTexts.DefaultsSet(value));
-    }
-
-    private static Answer ListId(AcceptedInteraction interaction)
-    {
-        var ids = interaction.Channel.SavedIds;
-        return Text(BotTexts.IdList(ids.Names, ids.Defaults, ids.PreferOption));
-    }
-
-    private static Answer DelId(AcceptedInteraction interaction)
-    {
-        string name = interaction.Strings["idname"];
-        return interaction.Channel.SavedIds.Delete(name) ? Text(BotTexts.IdDeleted(name)) : Text(BotTexts.IdNotFound(name));
-    }
-
-    private static Answer DelAll(AcceptedInteraction interaction)
-    {
-        interaction.Channel.SavedIds.DeleteAll();
-        return Text(BotTexts.AllIdsDeleted);
-    }
-
-    private async Task<Answer> SwapIdAsync(AcceptedInteraction interaction, CancellationToken ct)
-    {
-        // "me,him --oldify 200": the names come first; options after a space are accepted and ignored.
-        string names = interaction.Strings["idname"].Trim().Split(' ', 2)[0];
-        var slots = names.Split(',');
-        return await SwapOntoAsync(interaction, names, slots, interaction.Files["image"].Bytes, CreditPrices.SwapId, ct);
-    }
-
-    private async Task<Answer> InSwapperAsync(AcceptedInteraction interaction, CancellationToken ct)
-    {
-        var target = interaction.Target!.Attachments.FirstOrDefault(a => a.ContentType.StartsWith("image/", StringComparison.Ordinal));
-        if (target is null) return Text(BotTexts.TargetHasNoImage);
-        var defaults = interaction.Channel.SavedIds.Defaults;
-        if (defaults.Count == 0) return Text(BotTexts.NoDefaultId);
-        return await SwapOntoAsync(interaction, string.Join(",", defaults), defaults, target.Bytes, CreditPrices.INSwapper, ct);
-    }
-
-    private async Task<Answer> SwapOntoAsync(AcceptedInteraction interaction, string names, IReadOnlyList<string> slots, byte[] target, int cost,
-        CancellationToken ct)
-    {
-        var ids = interaction.Channel.SavedIds;
-        if (ids.Unknown(slots) is [var missing, ..]) return Text(BotTexts.IdNotFound(missing));
-        if (!await _renderer.HasFaceAsync(target, ct)) return Text(BotTexts.NoFace);
-        if (Charge(interaction, cost) is { } refusal) return refusal;
-        var result = await _renderer.RenderSwapAsync(ids.FirstFace(slots), target, ct);
-        var (left, total) = Credits(interaction);
-        return new Answer(BotTexts.SwapResult(interaction.User.UserId, names, left, total), [ResultFile(result, "INSwapper")]);
-    }
-
-    private async Task<Answer> PicsiAsync(AcceptedInteraction interaction, CancellationToken ct)
-    {
-        var source = interaction.Files["source"];
-        var target = interaction.Files["target"];
-        string type = MediaSniffer.Describe(target.Bytes, target.Filename).ContentType;
-        if (!await _renderer.HasFaceAsync(source.Bytes, ct)) return Text(BotTexts.NoFace);
-
-        if (MediaSniffer.IsAnimated(type))
-        {
-            if (Charge(interaction, CreditPrices.PicsiAnimated) is { } refusal) return refusal;
-            string kind = MediaSniffer.IsVideo(type) ? "Video" : "GIF";
-            // The sandbox cannot re-render animation; the result is the target itself, under a result name.
-            var file = new SandboxFile($"Picsi.Ai_{kind}{Path.GetExtension(target.Filename)}", target.Bytes);
-            return Submitted(interaction, kind, CreditPrices.PicsiAnimated, prompt: null, _ => Task.FromResult(file));
-        }
-
-        if (!await _renderer.HasFaceAsync(target.Bytes, ct)) return Text(BotTexts.NoFace);
-        if (Charge(interaction, CreditPrices.PicsiImage) is { } refusedImage) return refusedImage;
-        var result = await _renderer.RenderSwapAsync(source.Bytes, target.Bytes, ct);
-        var (left, total) = Credits(interaction);
-        return new Answer(BotTexts.PicsiResult(interaction.User.UserId, left, total), [ResultFile(result, "Picsi.Ai")]);
-    }
-
-    private async Task<Answer> ChangeBgAsync(AcceptedInteraction interaction, CancellationToken ct)
-    {
-        var image = interaction.Files["image"];
-        string prompt = interaction.Strings["a_background_photo_of"];
-        if (!await _renderer.HasFaceAsync(image.Bytes, ct)) return Text(BotTexts.NoFace);
-        if (Charge(interaction, CreditPrices.ChangeBg) is { } refusal) return refusal;
-        return Submitted(interaction, "ChangeBG", CreditPrices.ChangeBg, prompt,
-            async token => ResultFile(await _renderer.RenderPromptAsync(image.Bytes, prompt, token), "Picsi.Ai_ChangeBG"));
-    }
-
-    private Answer Headshot(AcceptedInteraction interaction)
-    {
-        string prompt = interaction.Strings["prompt"];
-        var ids = interaction.Channel.SavedIds;
-        var face = ids.FirstFace(ids.Defaults);
-        if (face is null) return Text(BotTexts.NoDefaultId);
-        if (Charge(interaction, CreditPrices.Headshot) is { } refusal) return refusal;
-        return Submitted(interaction, "Headshot", CreditPrices.Headshot, prompt,
-            async token => ResultFile(await _renderer.RenderPromptAsync(face, prompt, token), "Picsi.Ai_Headshot"));
-    }
-
-    private Answer Submitted(AcceptedInteraction interaction, string kind, int cost, string? prompt, Func<CancellationToken, Task<SandboxFile>> render)
-    {
-        string jobId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var (left, total) = Credits(interaction);
-        return new Answer(BotTexts.JobSubmitted(interaction.User.UserId, kind, jobId, cost, prompt, left, total), [],
-            new AsyncJob(kind, jobId, render));
-    }
-
-    /// <summary>Charges the command; when the day's credits do not cover it, the refusal to send instead.</summary>
-    private Answer? Charge(AcceptedInteraction interaction, int cost)
-    {
-        var (charged, left) = _state.Credits.TryCharge(interaction.User.UserId, cost);
-        return charged ? null : Text(BotTexts.CreditsExhausted(interaction.User.UserId, cost, left, _state.Credits.Total));
-    }
-
-    private (int Left, int Total) Credits(AcceptedInteraction interaction) =>
-        (_state.Credits.Left(interaction.User.UserId), _state.Credits.Total);
-
-    private static SandboxFile ResultFile(RenderedImage image, string stem) => new($"{stem}.{image.FileExtension}", image.Bytes);
-
-    private static Answer Text(string content) => new(content, []);
 
     private void Track(Task task)
     {

@@ -4,6 +4,10 @@ namespace FaceSwap.Sandbox.Bot;
 
 public enum SaveOutcome { Created, Updated, LimitReached }
 
+public sealed record SavedFace(string Name, byte[] Image);
+
+public sealed record SavedFaceIdsSnapshot(IReadOnlyList<SavedFace> Faces, IReadOnlyList<string> Defaults, string PreferOption);
+
 /// <summary>
 /// The ids saved with /saveid in one channel, the default ids (/setid) and the prefer option, with the bot's
 /// rules: at most 20 ids; names of letters and digits, at most 10 characters; a new id becomes the default.
@@ -82,6 +86,29 @@ public sealed partial class SavedFaceIds
     public void SetPreferOption(string option)
     {
         lock (_gate) PreferOption = option;
+    }
+
+    /// <summary>Everything saved, for the sandbox's state file.</summary>
+    public SavedFaceIdsSnapshot Export()
+    {
+        lock (_gate) return new(_order.Select(n => new SavedFace(n, _faces[n])).ToArray(), [.. _defaults], PreferOption);
+    }
+
+    /// <summary>Puts back what <see cref="Export"/> saved.</summary>
+    public void Restore(SavedFaceIdsSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            _faces.Clear();
+            _order.Clear();
+            foreach (var face in snapshot.Faces)
+            {
+                _faces[face.Name] = face.Image;
+                _order.Add(face.Name);
+            }
+            _defaults = [.. snapshot.Defaults];
+            PreferOption = snapshot.PreferOption;
+        }
     }
 
     /// <summary>The first saved face named in a list like "me,_,him" or "father+mother"; null when all slots are "_".</summary>

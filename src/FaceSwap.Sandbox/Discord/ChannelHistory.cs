@@ -50,6 +50,16 @@ public sealed class ChannelHistory
         }
     }
 
+    /// <summary>Puts back messages saved before a restart (any order; kept sorted by id).</summary>
+    public void Restore(IEnumerable<ChannelMessage> messages)
+    {
+        lock (_gate)
+        {
+            _messages.Clear();
+            _messages.AddRange(messages.OrderBy(m => m.Id));
+        }
+    }
+
     public IReadOnlyList<ChannelMessage> Snapshot()
     {
         lock (_gate) return _messages.ToArray();

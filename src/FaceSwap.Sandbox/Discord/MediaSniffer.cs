@@ -26,7 +26,12 @@ public static class MediaSniffer
             return ("image/jpeg", w, h);
         }
         if (span.Length >= 12 && span.StartsWith("RIFF"u8) && span[8..12].SequenceEqual("WEBP"u8))
-            return ("image/webp", null, null);
+        {
+            var (w, h) = WebpSize(span);
+            return ("image/webp", w, h);
+        }
+        if (span.StartsWith("BM"u8) && span.Length >= 26)
+            return ("image/bmp", Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(span[18..])), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(span[22..])));
         if (span.Length >= 12 && span[4..8].SequenceEqual("ftyp"u8))
             return (span[8..12].SequenceEqual("qt  "u8) ? "video/quicktime" : "video/mp4", null, null);
         if (span.StartsWith(WebmSignature))
@@ -34,9 +39,42 @@ public static class MediaSniffer
         return (filename.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) ? "text/plain; charset=utf-8" : "application/octet-stream", null, null);
     }
 
+    /// <summary>
+    /// Whether a still image may be decoded: its header names its size and the size is at most
+    /// <paramref name="maxPixels"/>. Read from the header alone, so a decompression bomb (a 30000² PNG of a few
+    /// hundred kilobytes) is refused before any pixel is allocated. An image whose size cannot be read is refused too.
+    /// </summary>
+    public static bool FitsPixelLimit(byte[] bytes, long maxPixels)
+    {
+        var (type, width, height) = Describe(bytes, "");
+        return type.StartsWith("image/", StringComparison.Ordinal) && width is > 0 && height is > 0 && (long)width.Value * height.Value <= maxPixels;
+    }
+
+    /// <summary>Whether the header says this is a still image larger than <paramref name="maxPixels"/>.</summary>
+    public static bool IsOverPixelLimit(byte[] bytes, long maxPixels)
+    {
+        var (type, width, height) = Describe(bytes, "");
+        return type.StartsWith("image/", StringComparison.Ordinal) && (long)(width ?? 0) * (height ?? 0) > maxPixels;
+    }
+
     public static bool IsAnimated(string contentType) => contentType is "image/gif" || contentType.StartsWith("video/", StringComparison.Ordinal);
 
     public static bool IsVideo(string contentType) => contentType.StartsWith("video/", StringComparison.Ordinal);
+
+    /// <summary>WebP's three layouts: lossy (VP8 frame header), lossless (VP8L bit-packed), extended (VP8X canvas).</summary>
+    private static (int?, int?) WebpSize(ReadOnlySpan<byte> span)
+    {
+        if (span.Length >= 30 && span[12..16].SequenceEqual("VP8 "u8))
+            return (BinaryPrimitives.ReadUInt16LittleEndian(span[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(span[28..]) & 0x3FFF);
+        if (span.Length >= 25 && span[12..16].SequenceEqual("VP8L"u8))
+        {
+            uint bits = BinaryPrimitives.ReadUInt32LittleEndian(span[21..]);
+            return ((int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+        }
+        if (span.Length >= 30 && span[12..16].SequenceEqual("VP8X"u8))
+            return ((span[24] | span[25] << 8 | span[26] << 16) + 1, (span[27] | span[28] << 8 | span[29] << 16) + 1);
+        return (null, null);
+    }
 
     private static (int?, int?) JpegSize(ReadOnlySpan<byte> span)
     {

@@ -38,6 +38,20 @@ public sealed class SnowflakeGenerator
         }
     }
 
+    /// <summary>Makes every later id larger than <paramref name="id"/>, even if the clock now reads earlier (a restart).</summary>
+    public void NotBefore(ulong id)
+    {
+        lock (_gate)
+        {
+            long ms = (long)(id >> 22);
+            if (ms > _lastMs || (ms == _lastMs && (int)(id & 0xFFF) > _increment))
+            {
+                _lastMs = ms;
+                _increment = (int)(id & 0xFFF);
+            }
+        }
+    }
+
     public static DateTimeOffset TimestampOf(ulong snowflake) =>
         DateTimeOffset.FromUnixTimeMilliseconds((long)(snowflake >> 22) + DiscordEpochMs);
 

@@ -87,6 +87,25 @@ public sealed class UploadStore
         lock (_gate) Remove(upload);
     }
 
+    public IReadOnlyList<PendingUpload> Export()
+    {
+        lock (_gate) return _byToken.Values.ToArray();
+    }
+
+    public void Restore(IEnumerable<PendingUpload> uploads)
+    {
+        lock (_gate)
+        {
+            _byToken.Clear();
+            _byFilename.Clear();
+            foreach (var upload in uploads)
+            {
+                _byToken[upload.UploadToken] = upload;
+                _byFilename[upload.UploadFilename] = upload;
+            }
+        }
+    }
+
     private void DropExpired()
     {
         var now = _clock.GetUtcNow();

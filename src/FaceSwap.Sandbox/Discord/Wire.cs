@@ -17,8 +17,12 @@ public sealed record UserObject(string Id, string Username, string? GlobalName, 
 public sealed record AttachmentObject(
     string Id, string Filename, long Size, string Url, string ProxyUrl, string ContentType, int? Width, int? Height);
 
-public sealed record InteractionMetadataObject(string Id, int Type, UserObject User, string Name,
-    Dictionary<string, string> AuthorizingIntegrationOwners, string? TargetMessageId);
+/// <summary>developers/resources/message.mdx, "Application Command Interaction Metadata Structure": no name, user as an object.</summary>
+public sealed record InteractionMetadataObject(string Id, int Type, UserObject User,
+    Dictionary<string, string> AuthorizingIntegrationOwners, string? OriginalResponseMessageId, string? TargetMessageId);
+
+/// <summary>The deprecated <c>interaction</c> object (receiving-and-responding.mdx, "Message Interaction Structure").</summary>
+public sealed record MessageInteractionObject(string Id, int Type, string Name, UserObject User);
 
 public sealed record MessageReferenceObject(string MessageId, string ChannelId, string? GuildId, int Type = 0);
 
@@ -40,11 +44,16 @@ public sealed record MessageObject
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? EditedTimestamp { get; init; }
     public int Flags { get; init; }
     public IReadOnlyList<object> Components { get; init; } = [];
+    /// <summary>Only in the answer to creating a message (and the gateway); never in history.</summary>
     public string? Nonce { get; init; }
     public string? ApplicationId { get; init; }
     public string? WebhookId { get; init; }
     public InteractionMetadataObject? InteractionMetadata { get; init; }
+    public MessageInteractionObject? Interaction { get; init; }
     public MessageReferenceObject? MessageReference { get; init; }
+
+    /// <summary>Types 19 and 23 only (message.mdx, note [4]); absent when the referenced message is no longer held.</summary>
+    public MessageObject? ReferencedMessage { get; init; }
 }
 
 public sealed record ErrorObject(string Message, int Code, object? Errors = null);

@@ -26,8 +26,10 @@ public static class CdnApi
     private static IResult GetAttachment(string channel_id, string attachment_id, string filename, HttpContext context, SandboxState state)
     {
         var query = context.Request.Query;
+        // An expired or forged link answers 404, without saying which: developers/reference.mdx is silent on the
+        // status, and the stricter answer gives nothing away.
         if (!ulong.TryParse(attachment_id, out ulong id)
-            || !state.Cdn.IsValid(channel_id, id, query["ex"], query["hm"])
+            || !state.Cdn.IsValid(channel_id, id, filename, query["ex"], query["is"], query["hm"])
             || state.FindAttachment(id) is not { } attachment
             || attachment.ChannelId != channel_id
             || attachment.Filename != filename)

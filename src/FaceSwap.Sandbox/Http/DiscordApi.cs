@@ -17,6 +17,7 @@ public static class DiscordApi
             .WithMetadata(new DiscordRoute(SandboxRoutes.CreateAttachments, "channel_id"));
         api.MapPost("/interactions", CreateInteraction).WithMetadata(new DiscordRoute(SandboxRoutes.CreateInteraction));
         api.MapGet("/channels/{channel_id}/messages", GetMessages).WithMetadata(new DiscordRoute(SandboxRoutes.GetMessages, "channel_id"));
+        api.MapGet("/channels/{channel_id}/messages/{message_id}", GetMessage).WithMetadata(new DiscordRoute(SandboxRoutes.GetMessage, "channel_id"));
         api.MapPost("/channels/{channel_id}/messages", CreateMessage).WithMetadata(new DiscordRoute(SandboxRoutes.CreateMessage, "channel_id"));
         return app;
     }
@@ -80,14 +81,24 @@ public static class DiscordApi
         }
     }
 
+    /// <summary>
+    /// The user-account route clients send commands with: 204 and no body (as the proxies in
+    /// research/discord-proxy-anchors.md §1.3 read it), so the client learns neither the interaction id nor anything else.
+    /// </summary>
     private static async Task<IResult> CreateInteraction(HttpContext context, SandboxState state, EmulatedBot bot)
     {
         var outcome = await InteractionIntake.ReadAsync(context, state, DiscordGate.AccountOf(context));
         if (outcome.Error is not null) return outcome.Error;
+        state.Receive(outcome.Accepted!);
         bot.Enqueue(outcome.Accepted!);
         return Results.NoContent();
     }
 
+    /// <summary>
+    /// developers/resources/message.mdx, "Get Channel Messages": newest to oldest; <c>around</c>, <c>before</c> and
+    /// <c>after</c> are mutually exclusive ("only one may be passed at a time": more than one answers 400 here, the
+    /// strict reading); <c>limit</c> 1–100, default 50.
+    /// </summary>
     private static IResult GetMessages(string channel_id, HttpContext context, SandboxState state)
     {
         if (Access(state, DiscordGate.AccountOf(context), channel_id) is { } denied) return denied;
@@ -103,9 +114,21 @@ public static class DiscordApi
                 return DiscordErrors.InvalidFormBody(name, "NUMBER_TYPE_COERCE", $"Value \"{text}\" is not snowflake.");
             set(id);
         }
+        if (new[] { after, before, around }.Count(v => v is not null) > 1)
+            return DiscordErrors.InvalidFormBody("", "BASE_TYPE_BAD_ARGUMENTS", "around, before and after are mutually exclusive.");
         var channel = state.FindChannel(channel_id)!;
         var origin = MessageWire.OriginOf(context.Request);
-        return Ok(channel.History.Page(after, before, around, limit).Select(m => MessageWire.ToWire(m, origin, state.Cdn)));
+        return Ok(channel.History.Page(after, before, around, limit).Select(m => MessageWire.ToWire(m, origin, state.Cdn, channel.History)));
+    }
+
+    /// <summary>developers/resources/message.mdx, "Get Channel Message": the message, or 404 10008 Unknown Message.</summary>
+    private static IResult GetMessage(string channel_id, string message_id, HttpContext context, SandboxState state)
+    {
+        if (Access(state, DiscordGate.AccountOf(context), channel_id) is { } denied) return denied;
+        var channel = state.FindChannel(channel_id)!;
+        if (!SnowflakeGenerator.TryParse(message_id, out ulong id) || channel.History.Find(id) is not { } message)
+            return DiscordErrors.UnknownMessage();
+        return Ok(MessageWire.ToWire(message, MessageWire.OriginOf(context.Request), state.Cdn, channel.History));
     }
 
     /// <summary>Beyond the engine's slice: lets a user (or a test) post an image that INSwapper can then target.</summary>
@@ -148,8 +171,9 @@ public static class DiscordApi
             foreach (var upload in uploads) state.Uploads.Consume(upload);
             string? nonce = root.TryGetProperty("nonce", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
             var channel = state.FindChannel(channel_id)!;
-            var message = state.Post(channel, account.AsAuthor, content, files, m => m with { Nonce = nonce });
-            return Ok(MessageWire.ToWire(message, MessageWire.OriginOf(context.Request), state.Cdn));
+            var message = state.Post(channel, account.AsAuthor, content, files);
+            // The nonce comes back in this answer only (message.mdx, Create Message "nonce"), never in history.
+            return Ok(MessageWire.ToWire(message, MessageWire.OriginOf(context.Request), state.Cdn, channel.History, nonce));
         }
     }
 

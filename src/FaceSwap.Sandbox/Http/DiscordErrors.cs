@@ -10,6 +10,30 @@ public static class DiscordErrors
     public static IResult UnknownChannel() => Json(404, new ErrorObject("Unknown Channel", 10003));
     public static IResult UnknownMessage() => Json(404, new ErrorObject("Unknown Message", 10008));
     public static IResult MissingAccess() => Json(403, new ErrorObject("Missing Access", 50001));
+    public static IResult MissingPermissions() => Json(403, new ErrorObject("Missing Permissions", 50013));
+    public static IResult VerificationRequired() => Json(403, new ErrorObject("You need to verify your account in order to perform this action.", 40002));
+
+    /// <summary>
+    /// A captcha challenge. Not in Discord's docs; the shape users report (github.com/avengy/hcaptcha-bypass-discord
+    /// issue 8): <c>captcha_key</c>, <c>captcha_sitekey</c>, <c>captcha_service</c>, <c>captcha_rqdata</c>, <c>captcha_rqtoken</c>.
+    /// </summary>
+    public static IResult CaptchaRequired() => Json(400, new Dictionary<string, object>
+    {
+        ["captcha_key"] = new[] { "captcha-required" },
+        ["captcha_sitekey"] = "00000000-0000-4000-8000-000000000000", // a stand-in: nothing here can solve it
+        ["captcha_service"] = "hcaptcha",
+        ["captcha_rqdata"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)),
+        ["captcha_rqtoken"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    });
+
+    public static IResult Refusal(AccountRefusal refusal) => refusal switch
+    {
+        AccountRefusal.Unauthorized => Unauthorized(),
+        AccountRefusal.VerificationRequired => VerificationRequired(),
+        AccountRefusal.MissingAccess => MissingAccess(),
+        AccountRefusal.MissingPermissions => MissingPermissions(),
+        _ => CaptchaRequired(),
+    };
     public static IResult TooLarge() => Json(413, new ErrorObject("Request entity too large", 40005));
     public static IResult ServerError(int status) => Json(status, new ErrorObject($"{status}: {ReasonOf(status)}", 0));
 

@@ -55,9 +55,11 @@ public sealed class DiscordGate
         string major = route.MajorParameter is null ? "" : context.Request.RouteValues[route.MajorParameter]?.ToString() ?? "";
         var policy = _options.RateLimits.GetValueOrDefault(route.Name) ?? new RateLimitPolicy(50, TimeSpan.FromSeconds(1));
 
-        if (_faults.TakeHttpFault(route.Name) is { } fault)
+        if (_faults.TakeHttpFault(route.Name, token) is { } fault)
         {
-            if (fault.StatusCode == 429)
+            if (fault.Refusal is { } refusal)
+                await DiscordErrors.Refusal(refusal).ExecuteAsync(context);
+            else if (fault.StatusCode == 429)
                 await RateLimited(context, fault.RetryAfter, fault.Global, new RateLimitDecision(false, fault.Global, policy.Limit, 0,
                     _options.Clock.GetUtcNow() + fault.RetryAfter, fault.RetryAfter, RateLimitBuckets.BucketName(route.Name)));
             else

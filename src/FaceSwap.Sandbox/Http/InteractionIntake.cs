@@ -72,7 +72,7 @@ public sealed class InteractionIntake
         if (OptionsError(data, command, attachments, strings, files) is { } optionsError) return Fail(optionsError);
 
         foreach (var upload in attachments.Values.Select(a => a.Upload).OfType<UploadStore.PendingUpload>()) _state.Uploads.Consume(upload);
-        return new Outcome(new AcceptedInteraction(_state.Ids.Next(), channel, _account, command, nonce, strings, files, target), null);
+        return new Outcome(new AcceptedInteraction(_state.Ids.Next(), channel, _account, command, strings, files, target, _state.Clock.GetUtcNow()), null);
     }
 
     private sealed record ResolvedAttachment(InteractionFile File, UploadStore.PendingUpload? Upload);

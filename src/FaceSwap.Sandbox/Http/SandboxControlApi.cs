@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FaceSwap.Sandbox.Bot;
 using FaceSwap.Sandbox.Discord;
 
 namespace FaceSwap.Sandbox.Http;
@@ -19,7 +20,9 @@ public static class SandboxControlApi
         bool Global = false,
         int Status = 503,
         double Delay = 0,
-        string? Token = null);
+        string? Token = null,
+        string? Pattern = null,
+        string? Refusal = null);
 
     public sealed record AccountRequest(string Token, string GuildId, string ChannelId, string? Username = null);
 
@@ -55,14 +58,17 @@ public static class SandboxControlApi
                 case "rate_limit": faults.RateLimitNext(request.Count, TimeSpan.FromSeconds(request.RetryAfter), request.Route, request.Global); break;
                 case "server_error": faults.FailNext(request.Count, request.Status, request.Route); break;
                 case "reply_delay": faults.BotReplyDelay = TimeSpan.FromSeconds(request.Delay); break;
-                case "missing_reply": faults.DropNextReplies(request.Count); break;
+                case "reply_pattern" when ReplyPatterns.Parse(request.Pattern) is { } pattern: faults.PlayNext(pattern, request.Count); break;
                 case "moderated": faults.ModerateNext(request.Count); break;
-                case "did_not_respond": faults.DoNotRespondNext(request.Count); break;
+                case "refuse" when AccountRefusals.Parse(request.Refusal) is { } refusal:
+                    faults.RefuseNext(refusal, request.Count, request.Route, request.Token);
+                    break;
                 case "invalid_token" when request.Token is not null: faults.InvalidateToken(request.Token); break;
                 case "valid_token" when request.Token is not null: faults.RestoreToken(request.Token); break;
                 default:
-                    return Problem("kind must be one of rate_limit, server_error, reply_delay, missing_reply, moderated, did_not_respond, " +
-                                   "invalid_token, valid_token (the last two need token)");
+                    return Problem("kind must be one of rate_limit, server_error, reply_delay, reply_pattern (needs pattern: " +
+                                   string.Join(", ", ReplyPatterns.Names) + "), moderated, refuse (needs refusal: " + string.Join(", ", AccountRefusals.Names) +
+                                   "), invalid_token, valid_token (the last two need token)");
             }
         }
         catch (ArgumentException error) { return Problem(error.Message); }
@@ -85,11 +91,11 @@ public static class SandboxControlApi
         {
             kind = f.Kind, remaining = f.Remaining, route = f.Route, status = f.StatusCode,
             retry_after = f.RetryAfter.TotalSeconds, global = f.Global,
+            refusal = f.Refusal is { } r ? AccountRefusals.NameOf(r) : null, for_token = f.Token is not null,
         }),
         reply_delay = snapshot.BotReplyDelay.TotalSeconds,
-        missing_replies = snapshot.MissingReplies,
+        reply_patterns = snapshot.ForcedPatterns.Select(ReplyPatterns.NameOf),
         moderated_replies = snapshot.ModeratedReplies,
-        did_not_respond_replies = snapshot.DidNotRespondReplies,
         invalid_tokens = snapshot.InvalidTokens.Count,
     });
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FaceSwap.Sandbox.Discord;
 using OpenCvSharp;
 
 namespace FaceSwap.Sandbox.Rendering;
@@ -16,8 +17,14 @@ namespace FaceSwap.Sandbox.Rendering;
 /// </list>
 /// All results are PNG.
 /// </summary>
-public sealed class OpenCvBotImageRenderer : IBotImageRenderer
+/// <param name="maxPixels">
+/// The most pixels an image may have to be decoded, read from its header first (the local engine's
+/// <c>FaceSwap:Local:MaxPixels</c> default): larger images, and images whose size the header does not say, count as
+/// not decodable.
+/// </param>
+public sealed class OpenCvBotImageRenderer(long maxPixels = OpenCvBotImageRenderer.DefaultMaxPixels) : IBotImageRenderer
 {
+    public const long DefaultMaxPixels = 40_000_000;
     private const int MaxSide = 2048;
     private const int CanvasSide = 512;
 
@@ -56,9 +63,9 @@ public sealed class OpenCvBotImageRenderer : IBotImageRenderer
         return Task.FromResult(Encode(canvas));
     }
 
-    private static Mat? Decode(byte[] bytes)
+    private Mat? Decode(byte[] bytes)
     {
-        if (bytes.Length == 0) return null;
+        if (!MediaSniffer.FitsPixelLimit(bytes, maxPixels)) return null;
         try
         {
             var mat = Cv2.ImDecode(bytes, ImreadModes.Color);

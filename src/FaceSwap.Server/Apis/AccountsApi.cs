@@ -49,6 +49,16 @@ public static partial class AccountsApi
         var userId = Caller.Of(http).UserId;
         var body = await JsonBodies.ReadAsync(http.Request, http.RequestAborted);
         if (FieldLimits.Check("channel", channel) is { } longChannel) return longChannel.ToResult();
+        // {"sandbox": true}: a sandbox channel of the caller's own (docs/sandbox.md, "Sandbox channels").
+        if (body?["sandbox"] is { } sandboxFlag)
+        {
+            if (sandboxFlag.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                return ApiError.Result(400, "Param sandbox must be true or false");
+            if (sandboxFlag.GetValueKind() == JsonValueKind.True)
+                return http.RequestServices.GetService<Hosting.SandboxChannels>() is { } sandbox
+                    ? await sandbox.EnableAsync(userId, channel, http.RequestAborted)
+                    : ApiError.Result(400, "The sandbox is not enabled on this server", "Set FaceSwap:Sandbox:Enabled=true to use sandbox channels.");
+        }
         var engine = JsonBodies.Text(body, "engine") ?? EngineNames.Discord;
         var bodyChannel = JsonBodies.Text(body, "channel", number: true);
         var existing = await accounts.ListAsync(userId, http.RequestAborted);
@@ -125,6 +135,7 @@ public static partial class AccountsApi
         AccountHealth.Ok => "ok",
         AccountHealth.TokenInvalid => "token_invalid",
         AccountHealth.Locked => "locked",
+        AccountHealth.Forbidden => "forbidden",
         AccountHealth.CreditsExhausted => "credits_exhausted",
         _ => health.ToString(),
     };

@@ -28,6 +28,21 @@ public static class CommandRequest
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         var files = new List<SubmittedFile>();
         var request = http.Request;
+        try
+        {
+            await ReadBodyAsync(http, spec, maxFileBytes, fields, files);
+        }
+        catch (RefusedException)
+        {
+            await JsonBodies.DrainAsync(request);
+            throw;
+        }
+        return new Submission(spec, caller.UserId, caller.Token.Id, fields, files, key);
+    }
+
+    private static async Task ReadBodyAsync(HttpContext http, CommandSpec spec, long maxFileBytes, Dictionary<string, string> fields, List<SubmittedFile> files)
+    {
+        var request = http.Request;
         if (spec.AcceptsJson && request.HasJsonContentType())
         {
             var body = await JsonBodies.ReadAsync(request, http.RequestAborted)
@@ -45,7 +60,6 @@ public static class CommandRequest
         {
             await ReadUrlEncodedAsync(http, fields);
         }
-        return new Submission(spec, caller.UserId, caller.Token.Id, fields, files, key);
     }
 
     private static readonly string[] CommonFields = ["channel", "replyUrl", "replyRef"];

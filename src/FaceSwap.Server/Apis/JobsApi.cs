@@ -51,9 +51,7 @@ public static class JobsApi
             ApplyWait(http, timeout);
             if (!job.Status.IsTerminal()) job = (await waiters.WaitForTerminalAsync(jobId, timeout, http.RequestAborted)).Job ?? job;
         }
-        var rendered = RenderedJob.Of(job, baseUrl);
-        if (rendered.Terminal) finished.Add(rendered);
-        return rendered.ToResult();
+        return finished.Render(job, baseUrl).ToResult();
     }
 
     /// <summary>The longest wait one request may ask for.</summary>
@@ -78,7 +76,8 @@ public static class JobsApi
     /// Server-sent events: the job now, then each change, until it is terminal; comments keep idle
     /// connections open through proxies.
     /// </summary>
-    private static async Task StreamJob(HttpContext http, IJobStore jobs, JobWaiters waiters, IOptions<ServerOptions> options, IOptions<JobsOptions> jobOptions)
+    private static async Task StreamJob(HttpContext http, IJobStore jobs, JobWaiters waiters, FinishedJobCache finished, IOptions<ServerOptions> options,
+        IOptions<JobsOptions> jobOptions)
     {
         var (job, refusal) = await JobOfQueryAsync(http, jobs);
         if (job is null)
@@ -96,19 +95,24 @@ public static class JobsApi
         try
         {
             var next = changes.MoveNextAsync().AsTask();
+            var keepAliveDue = Task.Delay(keepAlive, http.RequestAborted);
             while (true)
             {
-                if (await Task.WhenAny(next, Task.Delay(keepAlive, http.RequestAborted)) != next)
+                if (await Task.WhenAny(next, keepAliveDue) != next)
                 {
                     await http.Response.WriteAsync(": keep-alive\n\n", http.RequestAborted);
                     await http.Response.Body.FlushAsync(http.RequestAborted);
+                    keepAliveDue = Task.Delay(keepAlive, http.RequestAborted);
                     continue;
                 }
                 if (!await next) break;
                 var lookup = changes.Current;
                 if (lookup.Job is null) break;
-                var data = JobView.Render(lookup.Job, baseUrl).ToJsonString();
-                await http.Response.WriteAsync($"event: job\nid: {JobView.Timestamp(lookup.Job.Updated)}\ndata: {data}\n\n", http.RequestAborted);
+                // The same bytes as GET /jobs/?jobid= (JSON has no line breaks, so it fits one data line).
+                var body = finished.Render(lookup.Job, baseUrl).Body;
+                await http.Response.WriteAsync($"event: job\nid: {JobView.Timestamp(lookup.Job.Updated)}\ndata: ", http.RequestAborted);
+                await http.Response.Body.WriteAsync(body, http.RequestAborted);
+                await http.Response.WriteAsync("\n\n", http.RequestAborted);
                 await http.Response.Body.FlushAsync(http.RequestAborted);
                 next = changes.MoveNextAsync().AsTask();
             }

@@ -54,7 +54,10 @@ public static class JsonBodies
             while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
             {
                 if (buffer.Length + read > FieldLimits.MaxJsonBytes)
+                {
+                    await DrainAsync(body);
                     throw new RefusedException(413, "Request is too large", $"A JSON body may have at most {FieldLimits.MaxJsonBytes} bytes.");
+                }
                 buffer.Write(chunk, 0, read);
             }
         }
@@ -63,6 +66,28 @@ public static class JsonBodies
             throw new RefusedException(e.StatusCode == 413 ? 413 : 400, "Malformed JSON body", e.Message);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>How long a refused request's unread body is read and dropped, so the client gets the answer rather than a reset.</summary>
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(10);
+
+    public static Task DrainAsync(HttpRequest request) => DrainAsync(request.Body);
+
+    /// <summary>
+    /// Reads and drops what is left of a refused request's body (Kestrel's body size limit bounds it), so that a
+    /// client still sending sees the 4xx instead of a broken connection. Nothing of it is kept.
+    /// </summary>
+    private static async Task DrainAsync(Stream body)
+    {
+        using var timeout = new CancellationTokenSource(DrainTime);
+        try
+        {
+            await body.CopyToAsync(Stream.Null, timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            // Too long or too large: Kestrel closes the connection, which is all that is left to do.
+        }
     }
 
     /// <summary>

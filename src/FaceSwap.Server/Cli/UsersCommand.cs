@@ -38,7 +38,7 @@ public static class UsersCommand
             foreach (var user in await store.ListUsersAsync(ct))
             {
                 var tokens = await store.ListTokensAsync(user.Id, ct);
-                var active = tokens.Where(t => t.Revoked is null).Select(t => t.Hint);
+                var active = tokens.Where(t => t.Revoked is null).Select(t => ShortHint(t.Hint));
                 output.WriteLine($"{user.Id}\t{user.Name}\texpires={user.Expires?.ToString("O") ?? "never"}\ttokens={string.Join(",", active)}\trevoked={tokens.Count(t => t.Revoked is not null)}");
             }
             return 0;
@@ -92,6 +92,12 @@ public static class UsersCommand
         await store.AddTokenAsync(userId, ApiTokens.Hash(token), ApiTokens.Hint(token), ct);
         return token;
     }
+
+    /// <summary>
+    /// At most four characters of a token: hints stored before they were cut to that (six leading and four
+    /// trailing characters) are shown by their end only.
+    /// </summary>
+    private static string ShortHint(string hint) => hint.Length > 5 ? "…" + hint[^4..] : hint;
 
     private static DateTimeOffset? ParseDate(string? raw) => raw is null
         ? null

@@ -135,7 +135,7 @@ public sealed class WebhookDeliverer(
         }
         catch (Exception e)
         {
-            error = (e.InnerException as EgressRefusedException)?.Message ?? (e as EgressRefusedException)?.Message ?? e.Message;
+            error = DeliveryErrors.Describe(e);
         }
         var attempt = new DeliveryAttempt(started, status, error, stopwatch.Elapsed);
         var outcome = Judge(delivery, status, retryAfter);
@@ -186,4 +186,35 @@ public sealed class WebhookDeliverer(
         _http.Dispose();
         base.Dispose();
     }
+}
+
+/// <summary>
+/// The text of a failed attempt, as the delivery log shows it to the user. Made from the kind of failure,
+/// never from a socket's or resolver's own message: those may carry what an internal name resolves to.
+/// </summary>
+public static class DeliveryErrors
+{
+    public static string Describe(Exception failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is EgressRefusedException refused) return refused.Message;
+        }
+        if (failure is not HttpRequestException request) return $"The request failed ({failure.GetType().Name})";
+        if (request.InnerException is System.Net.Sockets.SocketException socket)
+            return $"Could not connect: {Words(socket.SocketErrorCode.ToString())}";
+        return request.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => "The host name does not resolve",
+            HttpRequestError.ConnectionError => "Could not connect",
+            HttpRequestError.SecureConnectionError => "The TLS handshake failed",
+            HttpRequestError.ResponseEnded => "The receiver closed the connection without an answer",
+            HttpRequestError.InvalidResponse => "The receiver's answer is not valid HTTP",
+            _ => $"The request failed ({Words(request.HttpRequestError.ToString())})",
+        };
+    }
+
+    /// <summary><c>ConnectionRefused</c> → <c>connection refused</c>.</summary>
+    private static string Words(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? " " + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using FaceSwap.Core.Jobs;
 
 namespace FaceSwap.Server.Wire;
 
@@ -18,6 +20,8 @@ public sealed class FinishedJobCache
     private ConcurrentDictionary<string, RenderedJob> _young = new(StringComparer.Ordinal);
     private ConcurrentDictionary<string, RenderedJob> _old = new(StringComparer.Ordinal);
     private int _youngCount;
+    /// <summary>Bodies by job snapshot (object identity), for as long as the snapshot lives.</summary>
+    private readonly ConditionalWeakTable<Job, RenderedJob> _snapshots = new();
 
     /// <summary>The job's body with result links under <paramref name="baseUrl"/>, if cached.</summary>
     public RenderedJob? Find(string jobId, string baseUrl)
@@ -29,6 +33,21 @@ public sealed class FinishedJobCache
             return job;
         }
         return null;
+    }
+
+    /// <summary>
+    /// The job's body: from the cache when it is a cached terminal job; otherwise rendered, once per
+    /// snapshot (the one change notification hands every waiter the same <see cref="Job"/>, so a change that
+    /// wakes 10,000 waiters is rendered once, not 10,000 times), and kept when terminal.
+    /// </summary>
+    public RenderedJob Render(Job job, string baseUrl)
+    {
+        if (_snapshots.TryGetValue(job, out var shared) && shared.BaseUrl == baseUrl) return shared;
+        if (job.Status.IsTerminal() && Find(job.Id, baseUrl) is { } cached) return cached;
+        var rendered = RenderedJob.Of(job, baseUrl);
+        _snapshots.AddOrUpdate(job, rendered);
+        if (rendered.Terminal) Add(rendered);
+        return rendered;
     }
 
     public void Add(RenderedJob job)

@@ -13,12 +13,13 @@ public sealed record FaceQuality(
     double PlacementError,
     double DetectorAgreement,
     string PlacementNote,
-    double Yaw)
+    double Yaw,
+    int Folds)
 {
     public bool Swapped => Outcome is "swapped" or "swapped (mirrored source)";
 
     public override string ToString() =>
-        $"face {Index} at ({Box.X:F0},{Box.Y:F0} {Box.Width:F0}×{Box.Height:F0}) yaw {Yaw:+0.00;-0.00}: {Outcome}; changed {ChangedPixels} px, " +
+        $"face {Index} at ({Box.X:F0},{Box.Y:F0} {Box.Width:F0}×{Box.Height:F0}) yaw {Yaw:+0.00;-0.00}: {Outcome}; {Folds} folded triangles skipped; changed {ChangedPixels} px, " +
         $"off-hue {OffHueShare:P2}, seam {SeamRatio:F1}, placement {(double.IsNaN(PlacementError) ? PlacementNote : $"{PlacementError:P1} of IOD (detectors agree to {DetectorAgreement:P1} on the target)")}";
 }
 
@@ -42,8 +43,10 @@ public static class SwapQuality
         var faces = placer.Analyse(target);
         var result = target.Clone();
         var masks = new List<(AnalysedFace Face, Mat? Mask, string Outcome)>();
+        var folds = new List<int>();
         foreach (var face in faces)
         {
+            folds.Add(Folds(source, face));
             try
             {
                 var mask = placer.SwapInto(result, [source], greedy: false, "target", [face]);
@@ -64,7 +67,7 @@ public static class SwapQuality
             var (face, mask, outcome) = masks[i];
             if (mask is null)
             {
-                qualities.Add(new FaceQuality(i, face.Box, outcome, 0, 0, 0, double.NaN, double.NaN, "not swapped", FacePose.Yaw(face.Landmarks68!)));
+                qualities.Add(new FaceQuality(i, face.Box, outcome, 0, 0, 0, double.NaN, double.NaN, "not swapped", FacePose.Yaw(face.Landmarks68!), folds[i]));
                 continue;
             }
             using (mask)
@@ -73,10 +76,19 @@ public static class SwapQuality
                 var offHue = OffHueShare(target, result, mask);
                 var seam = SeamRatio(target, result, mask);
                 var (placement, agreement, note) = Placement(readBack, target, result, face, targetFaces, readBackFaces);
-                qualities.Add(new FaceQuality(i, face.Box, outcome, changed, offHue, seam, placement, agreement, note, FacePose.Yaw(face.Landmarks68!)));
+                qualities.Add(new FaceQuality(i, face.Box, outcome, changed, offHue, seam, placement, agreement, note, FacePose.Yaw(face.Landmarks68!), folds[i]));
             }
         }
         return new PhotoResult(target, result, qualities, faces);
+    }
+
+    /// <summary>Triangles of the warp that would land flipped or flat (the warp skips them), as the swap plans them.</summary>
+    public static int Folds(SavedFace source, AnalysedFace face)
+    {
+        var plan = PoseCheck.Plan(source.Landmarks68!, face.Landmarks68!);
+        var from = FaceShape.WithForehead(plan.MirrorSource ? FaceShape.Mirror(source.Landmarks68!, SavedFace.AlignedSize) : source.Landmarks68!);
+        var to = FaceShape.WithForehead(face.Landmarks68!);
+        return TriangleWarp.CountFolds(from, to, TriangleWarp.Delaunay(to));
     }
 
     /// <summary>

@@ -65,26 +65,19 @@ public sealed partial class HostedSandbox : IAsyncDisposable
         ["FaceSwap:Discord:ServerErrorBackoff"] = "00:00:00.100",
     };
 
-    /// <summary>Each command <paramref name="name"/> the bot took, by the prompt it carried (null: none shown).</summary>
+    /// <summary>
+    /// Each command <paramref name="name"/> that Discord accepted for the bot on these channels, by the prompt it
+    /// carried (null: none), read from the sandbox's log of accepted interactions, so a reply pattern or an edit
+    /// that hides the prompt later cannot hide a command.
+    /// </summary>
     public IReadOnlyList<string?> PromptsReceived(string name)
     {
-        var prompts = new List<string?>();
-        foreach (var channel in Channels.Select(c => c.Channel))
-        {
-            var replies = Server.State.Messages(channel)
-                .Where(m => m.Interaction is { } i && i.Name == name)
-                .GroupBy(m => m.Interaction!.InteractionId);
-            foreach (var reply in replies)
-            {
-                var match = reply.Select(m => PromptPattern().Match(m.Content)).FirstOrDefault(m => m.Success);
-                prompts.Add(match?.Groups[1].Value);
-            }
-        }
-        return prompts;
+        var ours = Channels.Select(c => c.Channel).ToHashSet();
+        return Server.State.Received
+            .Where(i => i.Command.Name == name && ours.Contains(i.Channel.Id))
+            .Select(i => i.Strings.GetValueOrDefault("prompt"))
+            .ToList();
     }
-
-    [GeneratedRegex(@"\[prompt: '([^']*)'\]")]
-    private static partial Regex PromptPattern();
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }

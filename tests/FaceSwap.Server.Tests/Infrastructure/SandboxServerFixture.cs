@@ -14,6 +14,7 @@ public static class SandboxedServer
         var settings = new Dictionary<string, string?>
         {
             ["FaceSwap:Sandbox:Enabled"] = "true",
+            ["FaceSwap:Sandbox:UserToken"] = SandboxToken,
             ["FaceSwap:Sandbox:BotReplyDelay"] = "00:00:00.050",
             ["FaceSwap:Sandbox:AsyncResultDelay"] = "00:00:00.600",
             ["FaceSwap:Discord:FastPollInterval"] = "00:00:00.150",

@@ -1,0 +1,116 @@
+using System.Diagnostics.Metrics;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Discord.Protocol;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FaceSwap.Discord.Tests;
+
+/// <summary>
+/// Deadlines and polling cadence on fake time: the engine's clock only moves when the test advances it,
+/// while the sandbox answers over real HTTP. Nothing here sleeps to let time pass.
+/// </summary>
+public class DeadlineAndPollingTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
+{
+    private static void Slow(Dictionary<string, string?> s)
+    {
+        s["FaceSwap:Discord:FastPollInterval"] = "00:00:02";
+        s["FaceSwap:Discord:FirstReplyTimeout"] = "00:00:30";
+        s["FaceSwap:Discord:ReplyTimeout"] = "00:03:00";
+    }
+
+    [Fact]
+    public async Task No_visible_answer_fails_the_job_at_the_first_reply_deadline()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = new EngineUnderTest(fixture.Sandbox, Slow, time: clock);
+        fixture.Sandbox.Faults.DropNextReplies(1);
+        var job = engine.Job(Verb.ListId);
+
+        var run = engine.RunAsync(job, TimeSpan.FromMinutes(2));
+        await Eventually.TrueAsync(() => engine.Count("POST", "/interactions", 204) == 1 && engine.Pollers.For(engine.Account.ChannelId).IsRunning);
+
+        clock.Advance(TimeSpan.FromSeconds(29));
+        await Eventually.TrueAsync(() => engine.Count("GET", "/messages?after=") == 1);
+        Assert.Null(job.Failed);
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await run;
+
+        Assert.Equal(DiscordEngine.NoAnswerError, job.Failed!.Value.Error);
+        Assert.Contains("/listid", job.Failed.Value.Details);
+        Assert.Contains("ephemeral", job.Failed.Value.Details);
+        Assert.Null(job.Completed);
+        Assert.InRange(engine.Count("GET", "/messages?after="), 1, 2);
+    }
+
+    [Fact]
+    public async Task History_reads_grow_with_channels_not_with_waiting_jobs()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = new EngineUnderTest(fixture.Sandbox, Slow, time: clock);
+        var other = TestAccount.Create(fixture.Sandbox);
+        var sentAt = clock.GetUtcNow();
+        var state = new DiscordJobState { Nonce = Snowflake.NewNonce(sentAt), SentAt = sentAt }.Serialize();
+
+        // Three jobs of one channel and one of another, all resumed waiting for a first reply that never comes.
+        var jobs = Enumerable.Range(0, 3).Select(_ => engine.Job(Verb.ListId)).ToList();
+        var elsewhere = engine.Job(Verb.ListId);
+        var executions = jobs.Select(j => new FakeJobExecution(j.Job with { EngineState = state, Status = JobStatus.Started }, j.Account))
+            .Append(new FakeJobExecution(elsewhere.Job with { EngineState = state, Status = JobStatus.Started, Channel = other.ChannelId }, other.ToAccount()))
+            .ToList();
+        var runs = executions.Select(e => engine.RunAsync(e, TimeSpan.FromMinutes(2))).ToList();
+        await Eventually.TrueAsync(() => engine.Pollers.For(engine.Account.ChannelId).IsRunning && engine.Pollers.For(other.ChannelId).IsRunning);
+
+        for (var tick = 1; tick <= 5; tick++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(2));
+            await Eventually.TrueAsync(() => Reads(engine, engine.Account.ChannelId) == tick && Reads(engine, other.ChannelId) == tick);
+        }
+        Assert.Equal(5, Reads(engine, engine.Account.ChannelId));
+        Assert.Equal(5, Reads(engine, other.ChannelId));
+        Assert.All(engine.Matching("GET", "/messages?after="), r => Assert.Contains($"after={Snowflake.FromTime(sentAt - TimeSpan.FromSeconds(3))}&", r.PathAndQuery));
+
+        clock.Advance(TimeSpan.FromSeconds(25));
+        await Task.WhenAll(runs);
+        Assert.All(executions, e => Assert.Equal(DiscordEngine.NoAnswerError, e.Failed!.Value.Error));
+        Assert.Equal(0, engine.Count("POST", "/interactions"));
+    }
+
+    [Fact]
+    public async Task Requests_per_job_are_counted_and_bounded()
+    {
+        await using var engine = new EngineUnderTest(fixture.Sandbox);
+        var perJob = new List<long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == engine.Meters && instrument.Name == "faceswap.discord.job.requests")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => { lock (perJob) perJob.Add(value); });
+        listener.Start();
+
+        var started = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 4; i++)
+        {
+            var run = await engine.RunAsync(Verb.SaveId, new() { ["idname"] = $"n{i}" }, new() { ["image"] = Images.Face(40 + i) });
+            Assert.True(run.Completed is not null, $"{run.Failed}");
+        }
+        var elapsed = DateTimeOffset.UtcNow - started;
+
+        Assert.Equal(4, perJob.Count);
+        // The first job also learns the user and the command index; every later one asks for an upload
+        // slot and sends the interaction, nothing else.
+        Assert.InRange(perJob[0], 2, 4);
+        Assert.All(perJob.Skip(1), n => Assert.InRange(n, 1, 3));
+        Assert.Equal(4 + 2, engine.Count("GET", "/users/@me") + engine.Count("GET", "application-command-index") + engine.Count("POST", "/interactions"));
+        // History reads: at most one per interval while anything waits.
+        var reads = engine.Count("GET", "/messages?after=");
+        Assert.InRange(reads, 4, (int)(elapsed / TimeSpan.FromMilliseconds(250)) + 4);
+    }
+
+    private static int Reads(EngineUnderTest engine, string channelId) =>
+        engine.Matching("GET", $"/channels/{channelId}/messages?after=").Count;
+}

@@ -1,0 +1,153 @@
+using FaceSwap.Core.Accounts;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Sandbox;
+using FaceSwap.Sandbox.Bot;
+using FaceSwap.Sandbox.Discord;
+
+namespace FaceSwap.Discord.Tests;
+
+/// <summary>
+/// The engine against every reply sequence the sandbox plays from discord-api-docs
+/// (developers/interactions/receiving-and-responding.mdx): immediate, deferred LOADING edited in place,
+/// interim + follow-up, async results as a new message or an edit, private refusals, and other users'
+/// traffic in between.
+/// </summary>
+public class ReplyPatternTests
+{
+    /// <summary>The bot answers later than the engine's first read (250 ms), so LOADING and interim messages are seen first.</summary>
+    private static Task<SandboxServer> StartAsync(ReplyPlanOptions replies, int replyDelayMs = 700) => SandboxServer.StartAsync(new SandboxOptions
+    {
+        BotReplyDelay = TimeSpan.FromMilliseconds(replyDelayMs),
+        AsyncResultDelay = TimeSpan.FromMilliseconds(600),
+        Replies = replies,
+    });
+
+    [Theory]
+    [InlineData(ReplyPattern.Immediate)]
+    [InlineData(ReplyPattern.Deferred)]
+    [InlineData(ReplyPattern.FollowUp)]
+    public async Task Each_reply_pattern_completes_the_job_with_the_bots_answer(ReplyPattern pattern)
+    {
+        await using var sandbox = await StartAsync(new() { Seed = 7, Patterns = [pattern], OtherTraffic = 0.9 });
+        await using var engine = new EngineUnderTest(sandbox);
+
+        var saved = await engine.SaveIdAsync("me");
+        var swapped = await engine.RunAsync(Verb.SwapId, new() { ["idname"] = "me" }, new() { ["image"] = Images.Face(2) });
+
+        Assert.Equal("idname me created", saved.Completed!.Value.Message.Content);
+        Assert.True(swapped.Completed is not null, $"{swapped.Failed}");
+        Assert.Single(swapped.Completed!.Value.Files);
+        var answer = Ours(sandbox, engine).Single(m => m.Id.ToString() == swapped.Completed.Value.Message.MessageId);
+        Assert.Contains("[SaveID: 'me']", answer.Content);
+        Assert.NotEmpty(answer.Attachments);
+        switch (pattern)
+        {
+            case ReplyPattern.Deferred:
+                // The LOADING message was edited in place: the engine read it again by id.
+                Assert.NotNull(answer.EditedTimestamp);
+                Assert.True(engine.Count("GET", $"/messages/{answer.Id}") >= 1);
+                break;
+            case ReplyPattern.FollowUp:
+                Assert.NotNull(answer.Interaction!.OriginalResponseMessageId);
+                Assert.Contains(Ours(sandbox, engine), m => m.Id == answer.Interaction.OriginalResponseMessageId && m.Content.Contains("being processed"));
+                break;
+        }
+        // Other users' answers, with the same words, were there and were left alone.
+        Assert.Contains(sandbox.State.Messages(engine.Account.ChannelId), m => m.Interaction is { } i && i.User.Id != engine.Account.UserId);
+    }
+
+    [Theory]
+    [InlineData(AsyncResultStyle.NewMessage)]
+    [InlineData(AsyncResultStyle.EditFirstReply)]
+    public async Task An_async_result_is_found_as_a_new_message_or_as_an_edit_of_a_passed_message(AsyncResultStyle style)
+    {
+        await using var sandbox = await StartAsync(new() { Seed = 11, AsyncResults = [style], OtherTraffic = 0.9 });
+        await using var engine = new EngineUnderTest(sandbox);
+        await engine.SaveIdAsync("me");
+        var job = engine.Job(Verb.Headshot, new() { ["prompt"] = "a wizard" });
+
+        await engine.RunAsync(job);
+
+        Assert.True(job.Completed is not null, $"{job.Failed}");
+        Assert.Single(job.Completed!.Value.Files);
+        var submitted = job.Reports.Single(r => r.Message.Content?.Contains("Job Submitted") == true).Message;
+        var result = job.Completed.Value.Message;
+        Assert.Contains("Job Completed", result.Content);
+        if (style == AsyncResultStyle.EditFirstReply)
+        {
+            Assert.Equal(submitted.MessageId, result.MessageId);
+            Assert.True(engine.Count("GET", $"/messages/{result.MessageId}") >= 1);
+        }
+        else
+        {
+            Assert.NotEqual(submitted.MessageId, result.MessageId);
+        }
+    }
+
+    [Theory]
+    [InlineData(ReplyPattern.EphemeralRefusal)]
+    [InlineData(ReplyPattern.NoResponse)]
+    public async Task A_private_refusal_or_no_answer_fails_at_the_first_reply_deadline(ReplyPattern pattern)
+    {
+        await using var sandbox = await StartAsync(new() { Seed = 3, OtherTraffic = 0.9 });
+        await using var engine = new EngineUnderTest(sandbox, s => s["FaceSwap:Discord:FirstReplyTimeout"] = "00:00:02");
+        sandbox.Faults.PlayNext(pattern, 1);
+
+        var run = await engine.RunAsync(Verb.ListId);
+
+        Assert.Equal(DiscordEngine.NoAnswerError, run.Failed!.Value.Error);
+        Assert.Null(run.Completed);
+        // The channel is free again: the next command goes through.
+        var next = await engine.RunAsync(Verb.ListId);
+        Assert.True(next.Completed is not null, $"{next.Failed}");
+    }
+
+    /// <summary>
+    /// Over random plans (all five patterns, heavy traffic from other users): every answer the bot made
+    /// public to one of our commands is the one that command reports (never a wrong match), and a command
+    /// fails for want of an answer only when there was none to see (never a missed one).
+    /// </summary>
+    [Fact]
+    public async Task Over_random_plans_replies_are_never_mismatched_nor_missed()
+    {
+        var seeds = new[] { 1, 2, 3, Random.Shared.Next() };
+        foreach (var seed in seeds)
+        {
+            await using var sandbox = await StartAsync(new()
+            {
+                Seed = seed,
+                Patterns = Enum.GetValues<ReplyPattern>(),
+                OtherTraffic = 0.6,
+            }, replyDelayMs: 300);
+            await using var engine = new EngineUnderTest(sandbox, s => s["FaceSwap:Discord:FirstReplyTimeout"] = "00:00:02");
+            var random = new Random(seed);
+            for (var i = 0; i < 6; i++)
+            {
+                var before = sandbox.State.Ids.Next();
+                var saveid = random.Next(2) == 0;
+                var name = $"n{i}";
+                var run = saveid
+                    ? await engine.RunAsync(Verb.SaveId, new() { ["idname"] = name }, new() { ["image"] = Images.Face(i) })
+                    : await engine.RunAsync(Verb.ListId);
+                var after = sandbox.State.Ids.Next();
+                var context = $"seed {seed}, command {i} ({(saveid ? "saveid" : "listid")}): {run.Failed}";
+
+                var answers = Ours(sandbox, engine).Where(m => m.Id > before && m.Id < after && !m.Content.Contains("being processed")).ToList();
+                if (answers.Count == 0)
+                {
+                    Assert.True(run.Failed?.Error == DiscordEngine.NoAnswerError, context);
+                    continue;
+                }
+                Assert.True(run.Completed is not null, context);
+                var answer = Assert.Single(answers);
+                Assert.Equal(answer.Id.ToString(), run.Completed!.Value.Message.MessageId);
+                Assert.Equal(answer.Content, run.Completed.Value.Message.Content);
+                Assert.Equal(saveid ? $"idname {name} created" : null, saveid ? answer.Content : null);
+            }
+        }
+    }
+
+    /// <summary>Our user's messages from the bot: original responses and follow-ups to our interactions.</summary>
+    private static IEnumerable<ChannelMessage> Ours(SandboxServer sandbox, EngineUnderTest engine) =>
+        sandbox.State.Messages(engine.Account.ChannelId).Where(m => m.Interaction?.User.Id == engine.Account.UserId);
+}
