@@ -162,8 +162,15 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         output.WriteLine($"accepted: {accepted.Count}; commands when killed: {receivedAtKill}; claimed and unfinished at the kill: {inFlight.Count}; " +
                          $"commands in all: {received.Count}; repeats: {repeated.Values.Sum()} (of {repeated.Count} jobs); never sent: {unsent.Count}; " +
                          $"outcomes: {string.Join(", ", outcomes.Values.GroupBy(s => s).Select(g => $"{g.Key} {g.Count()}"))}");
-        // The second life is gone by now: what it said of each job was kept in outcomes.
-        foreach (var jobId in unsent) output.WriteLine($"never sent: {jobId} {outcomes.GetValueOrDefault(jobId)}");
+        await using (var connection = await OpenDatabaseAsync(dataDir))
+        {
+            foreach (var jobId in unsent)
+            {
+                var (status, error, details) = await connection.QuerySingleAsync<(string, string?, string?)>(
+                    "SELECT status, json_extract(data, '$.error'), json_extract(data, '$.errorDetails') FROM jobs WHERE id = @jobId", new { jobId });
+                output.WriteLine($"never sent: {jobId} {status}: {error} / {details}");
+            }
+        }
         Assert.InRange(accepted.Count, receivedAtKill, 500);
         // Commands only for accepted jobs; a repeat only for a job that was mid-command at the kill, at most once more.
         Assert.Subset(accepted.Values.ToHashSet(), received.ToHashSet()!);
