@@ -304,6 +304,11 @@ public sealed class DiscordEngine(
                 if (resume)
                 {
                     sentAfter = state.SentAt is not null ? SentAfter() : state.After ?? Snowflake.FromTime(Time.GetUtcNow() - Settings.ReplyTimeout);
+                    if (state.FirstReplyMessageId is null)
+                    {
+                        // Still waiting for its first answer: it holds the channel's turn, as when it was sent.
+                        turn = await poller.AcquireTurnAsync(ct);
+                    }
                     engine.logger.LogInformation("Job {Job}: resuming /{Command}, reading the channel from {After}", job.Id, step.Command, sentAfter);
                 }
                 else
@@ -321,7 +326,7 @@ public sealed class DiscordEngine(
                     turn = await poller.AcquireTurnAsync(ct);
                     await SendAsync(command, step, uploads, poller.ClaimedUpTo, ct);
                     sentAfter = SentAfter();
-                    if (!started)
+                    if (!started && !step.MayRunAsync)
                     {
                         started = true;
                         await execution.ReportAsync(JobStatus.Started, new UpstreamMessage(), ct);
@@ -333,6 +338,7 @@ public sealed class DiscordEngine(
                     UserId = userId,
                     CommandName = step.Command,
                     IsMessageCommand = step.IsMessageCommand,
+                    TargetMessageId = step.TargetMessageId,
                     SentAfter = sentAfter,
                     FirstReplyMessageId = state.FirstReplyMessageId,
                     TextTokens = [.. step.TextTokens ?? [], .. state.TextTokens],

@@ -35,7 +35,38 @@ public sealed class FaceSwapPipeline(FaceModels models)
             if (five is null) continue;
             faces.Add(new AnalysedFace(d.Box, d.Score, five, l68));
         }
-        return faces.OrderBy(f => f.Box.X).ToList();
+        return WithoutDuplicates(faces).OrderBy(f => f.Box.X).ToList();
+    }
+
+    /// <summary>
+    /// Two boxes that are far apart by IoU can still hold the same face (Haar draws one box on the face
+    /// and a larger one over face and shoulders): the landmarks of both then cover much of the same face,
+    /// and swapping both pastes it twice, the second time askew. Of faces whose landmark boxes overlap by
+    /// more than <see cref="DuplicateOverlap"/> of the smaller,
+    /// the one whose detector box agrees best with its own landmarks is kept.
+    /// </summary>
+    /// <summary>Share of the smaller landmark box two faces may share and still be two faces (cheek to cheek in a group photo is well below).</summary>
+    public const float DuplicateOverlap = 0.35f;
+
+    private static IEnumerable<AnalysedFace> WithoutDuplicates(List<AnalysedFace> faces)
+    {
+        static Rect2f Extent(AnalysedFace f)
+        {
+            var points = f.Landmarks68 ?? f.FivePoints;
+            float x0 = points.Min(p => p.X), y0 = points.Min(p => p.Y), x1 = points.Max(p => p.X), y1 = points.Max(p => p.Y);
+            return new Rect2f(x0, y0, x1 - x0, y1 - y0);
+        }
+        static float SharedShare(Rect2f a, Rect2f b)
+        {
+            var w = Math.Min(a.Right, b.Right) - Math.Max(a.Left, b.Left);
+            var h = Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Top, b.Top);
+            return w <= 0 || h <= 0 ? 0 : w * h / Math.Min(a.Width * a.Height, b.Width * b.Height);
+        }
+        var kept = new List<AnalysedFace>();
+        foreach (var face in faces.OrderByDescending(f => DetectedFace.IoU(f.Box, Extent(f))))
+            if (kept.All(k => SharedShare(Extent(k), Extent(face)) <= DuplicateOverlap))
+                kept.Add(face);
+        return kept;
     }
 
     /// <summary>The most prominent face of an image, kept as a <see cref="SavedFace"/> (name left empty).</summary>

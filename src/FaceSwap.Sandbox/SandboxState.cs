@@ -90,7 +90,12 @@ public sealed class SandboxState
     /// </summary>
     public IReadOnlyCollection<AcceptedInteraction> Received => _received;
 
-    internal void Receive(AcceptedInteraction interaction) => _received.Enqueue(interaction);
+    /// <summary>Logs an accepted interaction without its files (a long-running sandbox must not keep every upload), the newest 100,000.</summary>
+    internal void Receive(AcceptedInteraction interaction)
+    {
+        _received.Enqueue(interaction with { Files = new Dictionary<string, InteractionFile>() });
+        while (_received.Count > 100_000) _received.TryDequeue(out _);
+    }
 
     /// <summary>Raised after a change the state file must keep (set by <see cref="SandboxServer"/> when it has a data folder).</summary>
     internal Action? Changed { get; set; }
@@ -167,7 +172,7 @@ public sealed class SandboxState
         var (added, evicted) = channel.History.Append(Ids, id =>
         {
             var message = new ChannelMessage(id, MessageTypes.Default, channel.Id, channel.GuildId, author, content,
-                SnowflakeGenerator.TimestampOf(id), attachments);
+                SnowflakeGenerator.TimestampOf(id), attachments, Mentions: MentionsIn(content));
             return decorate is null ? message : decorate(message);
         });
         // Files of messages that fell out of the history go too: the CDN must not outgrow the history.
@@ -190,13 +195,32 @@ public sealed class SandboxState
         Func<ChannelMessage, ChannelMessage>? decorate = null)
     {
         var attachments = files.Select(f => StoreAttachment(channel.Id, f.Filename, f.Bytes)).ToArray();
+        IReadOnlyList<StoredAttachment> replaced = [];
         var edited = channel.History.Replace(messageId, message =>
         {
-            var updated = message with { Content = content, Attachments = attachments, EditedTimestamp = _options.Clock.GetUtcNow() };
+            replaced = message.Attachments;
+            var updated = message with
+            {
+                Content = content, Attachments = attachments, Mentions = MentionsIn(content), EditedTimestamp = _options.Clock.GetUtcNow(),
+            };
             return decorate is null ? updated : decorate(updated);
         });
-        if (edited is null) foreach (var attachment in attachments) _attachments.TryRemove(attachment.Id, out _);
+        // The files the edit dropped (or, when the message is gone, the new ones) leave the CDN.
+        foreach (var attachment in edited is null ? attachments : replaced) _attachments.TryRemove(attachment.Id, out _);
         return edited;
+    }
+
+    /// <summary>
+    /// The users a text mentions (<c>&lt;@id&gt;</c>), as Discord lists them in <c>mentions</c>
+    /// (developers/resources/message.mdx; reference.mdx, "Message Formatting").
+    /// </summary>
+    private IReadOnlyList<MessageAuthor> MentionsIn(string content)
+    {
+        if (!content.Contains("<@", StringComparison.Ordinal)) return [];
+        return System.Text.RegularExpressions.Regex.Matches(content, @"<@!?(\d{1,20})>")
+            .Select(m => m.Groups[1].Value).Distinct()
+            .Select(id => _accounts.Values.FirstOrDefault(a => a.UserId == id)?.AsAuthor ?? Bystanders.FirstOrDefault(b => b.Id == id))
+            .OfType<MessageAuthor>().ToArray();
     }
 
     internal StoredAttachment? FindAttachment(ulong id) => _attachments.GetValueOrDefault(id);

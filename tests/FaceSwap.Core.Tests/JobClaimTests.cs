@@ -93,6 +93,24 @@ public sealed class JobClaimTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_job_that_commits_late_does_not_jump_ahead_of_its_lanes_running_jobs()
+    {
+        var store = _db.JobStore();
+        var user = await _db.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
+        // Two requests raced: the one created first committed second.
+        var committedFirst = TestJobs.New(user, "c", _t0.AddMilliseconds(5));
+        var committedSecond = TestJobs.New(user, "c", _t0);
+        await store.InsertAsync(committedFirst, false, CancellationToken.None);
+        Assert.Equal([committedFirst.Id], (await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 1, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+        await store.InsertAsync(committedSecond, false, CancellationToken.None);
+
+        // The lane's one place is taken: the late one waits for it rather than running beside it.
+        Assert.Empty(await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 1, max: 10, CancellationToken.None));
+        await store.UpdateLeasedAsync(committedFirst.Id, "n", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        Assert.Equal([committedSecond.Id], (await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 1, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+    }
+
+    [Fact]
     public async Task A_held_lease_is_not_claimed_again_until_it_runs_out()
     {
         var store = _db.JobStore();

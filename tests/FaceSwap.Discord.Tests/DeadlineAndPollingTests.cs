@@ -47,17 +47,31 @@ public class DeadlineAndPollingTests(SandboxFixture fixture) : IClassFixture<San
     public async Task History_reads_grow_with_channels_not_with_waiting_jobs()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var engine = new EngineUnderTest(fixture.Sandbox, Slow, time: clock);
+        await using var engine = new EngineUnderTest(fixture.Sandbox, s =>
+        {
+            Slow(s);
+            s["FaceSwap:Discord:AsyncResultTimeout"] = "00:00:30";
+        }, time: clock);
         var other = TestAccount.Create(fixture.Sandbox);
         var sentAt = clock.GetUtcNow();
-        var state = new DiscordJobState { Nonce = Snowflake.NewNonce(sentAt), SentAt = sentAt }.Serialize();
+        var after = Snowflake.FromTime(sentAt - TimeSpan.FromSeconds(3));
 
-        // Three jobs of one channel and one of another, all resumed waiting for a first reply that never comes.
-        var jobs = Enumerable.Range(0, 3).Select(_ => engine.Job(Verb.ListId)).ToList();
+        // After a restart: three async jobs of one channel wait for their results (a client waits on each,
+        // so the channel is read at the fast pace), and a command of another channel for its first answer.
+        var executions = Enumerable.Range(0, 3).Select(i =>
+        {
+            var job = engine.Job(Verb.Headshot);
+            var state = new DiscordJobState
+            {
+                Nonce = Snowflake.NewNonce(sentAt), SentAt = sentAt, Phase = StepPhase.AwaitingResult,
+                FirstReplyMessageId = Snowflake.FromTime(sentAt + TimeSpan.FromSeconds(1 + i)),
+                TextTokens = [$"[jobid: {i:x32}]"],
+            };
+            return new FakeJobExecution(job.Job with { EngineState = state.Serialize(), Status = JobStatus.Started }, job.Account);
+        }).ToList();
         var elsewhere = engine.Job(Verb.ListId);
-        var executions = jobs.Select(j => new FakeJobExecution(j.Job with { EngineState = state, Status = JobStatus.Started }, j.Account))
-            .Append(new FakeJobExecution(elsewhere.Job with { EngineState = state, Status = JobStatus.Started, Channel = other.ChannelId }, other.ToAccount()))
-            .ToList();
+        var firstAnswer = new DiscordJobState { Nonce = Snowflake.NewNonce(sentAt), SentAt = sentAt }.Serialize();
+        executions.Add(new FakeJobExecution(elsewhere.Job with { EngineState = firstAnswer, Status = JobStatus.Started, Channel = other.ChannelId }, other.ToAccount()));
         var runs = executions.Select(e => engine.RunAsync(e, TimeSpan.FromMinutes(2))).ToList();
         await Eventually.TrueAsync(() => engine.Pollers.For(engine.Account.ChannelId).IsRunning && engine.Pollers.For(other.ChannelId).IsRunning);
 
@@ -68,11 +82,13 @@ public class DeadlineAndPollingTests(SandboxFixture fixture) : IClassFixture<San
         }
         Assert.Equal(5, Reads(engine, engine.Account.ChannelId));
         Assert.Equal(5, Reads(engine, other.ChannelId));
-        Assert.All(engine.Matching("GET", "/messages?after="), r => Assert.Contains($"after={Snowflake.FromTime(sentAt - TimeSpan.FromSeconds(3))}&", r.PathAndQuery));
+        // Never from the start of the channel: from the send time, less the clock-skew margin.
+        Assert.All(engine.Matching("GET", "/messages?after="), r => Assert.Contains($"after={after}&", r.PathAndQuery));
 
         clock.Advance(TimeSpan.FromSeconds(25));
         await Task.WhenAll(runs);
-        Assert.All(executions, e => Assert.Equal(DiscordEngine.NoAnswerError, e.Failed!.Value.Error));
+        Assert.All(executions.Take(3), e => Assert.Equal("InsightFaceSwap result timed out", e.Failed!.Value.Error));
+        Assert.Equal(DiscordEngine.NoAnswerError, executions[3].Failed!.Value.Error);
         Assert.Equal(0, engine.Count("POST", "/interactions"));
     }
 

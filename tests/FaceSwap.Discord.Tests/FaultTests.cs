@@ -118,10 +118,8 @@ public class FaultTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
 
             // The bot still answers later; wait for it so its pending reply cannot take a fault armed by
             // the next test (bot faults apply to whichever interaction the bot handles next).
-            for (var i = 0; i < 50 && !fixture.Sandbox.State.Messages(engine.Account.ChannelId).Any(m => m.Content.Contains("Saved idnames")); i++)
-            {
-                await Task.Delay(100);
-            }
+            await Eventually.TrueAsync(() => fixture.Sandbox.State.Messages(engine.Account.ChannelId)
+                .Any(m => m.Interaction?.User.Id == engine.Account.UserId && m.Content.Contains("Saved idnames")));
         }
         finally
         {

@@ -33,7 +33,7 @@ public class ReplyMatcherTests
 
     /// <summary>A bot answer to an application command, with the documented fields (message.mdx).</summary>
     internal static string Answer(string id, string content, int type = 20, string user = Us, string userField = "user",
-        int flags = 0, string? original = null, string? legacyName = null, string? reference = null, int interactionType = 2) =>
+        int flags = 0, string? original = null, string? legacyName = null, string? reference = null, int interactionType = 2, string? target = null) =>
         $$"""
         {
           "id": "{{id}}", "type": {{type}}, "channel_id": "290926798999357250",
@@ -46,6 +46,7 @@ public class ReplyMatcherTests
             {{(userField == "user" ? $"\"user\": {{\"id\": \"{user}\", \"username\": \"someone\", \"discriminator\": \"0\"}}" : $"\"user_id\": \"{user}\"")}},
             "authorizing_integration_owners": {"0": "290926798999357249"}
             {{(original is null ? "" : $", \"original_response_message_id\": \"{original}\"")}}
+            {{(target is null ? "" : $", \"target_message_id\": \"{target}\"")}}
           }
           {{(legacyName is null ? "" : $$""", "interaction": {"id": "1310000000000000001", "type": 2, "name": "{{legacyName}}", "user": {"id": "{{user}}"} }""")}}
           {{(reference is null ? "" : $$""", "message_reference": {"type": 0, "message_id": "{{reference}}", "channel_id": "290926798999357250"}""")}}
@@ -96,6 +97,13 @@ public class ReplyMatcherTests
         Assert.Equal(ReplyMatch.FirstReply, ReplyMatcher.Match(Expect("INSwapper", true), Parse(Answer(Id(1), "[SaveID: 'me']", type: 23)), Bot));
         Assert.Equal(ReplyMatch.None, ReplyMatcher.Match(Expect("INSwapper", true), Parse(Answer(Id(1), "[SaveID: 'me']", type: 20)), Bot));
         Assert.Equal(ReplyMatch.None, ReplyMatcher.Match(Expect("swapid"), Parse(Answer(Id(1), "[SaveID: 'me']", type: 23)), Bot));
+        // A message command's answer names its target (target_message_id) and replies to it (message_reference).
+        var onTarget = new ReplyExpectation { UserId = Us, CommandName = "INSwapper", IsMessageCommand = true, SentAfter = SentAfter, TargetMessageId = "777" };
+        Assert.Equal(ReplyMatch.FirstReply, ReplyMatcher.Match(onTarget, Parse(Answer(Id(1), "[SaveID: 'me']", type: 23, target: "777")), Bot));
+        Assert.Equal(ReplyMatch.None, ReplyMatcher.Match(onTarget, Parse(Answer(Id(1), "[SaveID: 'me']", type: 23, target: "778")), Bot));
+        var answeredBefore = Expect("headshot");
+        answeredBefore.FirstReplyMessageId = "777";
+        Assert.Equal(ReplyMatch.None, ReplyMatcher.Match(answeredBefore, Parse(Answer(Id(1), "[SaveID: 'me']", type: 23, target: "777", reference: "777")), Bot));
         // Interaction type 3 is a component click, not our application command (type 2).
         Assert.Equal(ReplyMatch.None, ReplyMatcher.Match(Expect(), Parse(Answer(Id(1), "x", interactionType: 3)), Bot));
     }

@@ -15,10 +15,10 @@ namespace FaceSwap.Discord.Tests;
 public class ReplyPatternTests
 {
     /// <summary>The bot answers later than the engine's first read (250 ms), so LOADING and interim messages are seen first.</summary>
-    private static Task<SandboxServer> StartAsync(ReplyPlanOptions replies, int replyDelayMs = 700) => SandboxServer.StartAsync(new SandboxOptions
+    private static Task<SandboxServer> StartAsync(ReplyPlanOptions replies, int replyDelayMs = 700, int asyncResultDelayMs = 600) => SandboxServer.StartAsync(new SandboxOptions
     {
         BotReplyDelay = TimeSpan.FromMilliseconds(replyDelayMs),
-        AsyncResultDelay = TimeSpan.FromMilliseconds(600),
+        AsyncResultDelay = TimeSpan.FromMilliseconds(asyncResultDelayMs),
         Replies = replies,
     });
 
@@ -61,7 +61,9 @@ public class ReplyPatternTests
     [InlineData(AsyncResultStyle.EditFirstReply)]
     public async Task An_async_result_is_found_as_a_new_message_or_as_an_edit_of_a_passed_message(AsyncResultStyle style)
     {
-        await using var sandbox = await StartAsync(new() { Seed = 11, AsyncResults = [style], OtherTraffic = 0.9 });
+        // The result comes well after "Job Submitted", so the engine has read (passed) that message before the bot
+        // edits it, even on a loaded machine: an edit seen before its first version would prove nothing here.
+        await using var sandbox = await StartAsync(new() { Seed = 11, AsyncResults = [style], OtherTraffic = 0.9 }, asyncResultDelayMs: 4000);
         await using var engine = new EngineUnderTest(sandbox);
         await engine.SaveIdAsync("me");
         var job = engine.Job(Verb.Headshot, new() { ["prompt"] = "a wizard" });

@@ -36,7 +36,7 @@ public class SwapGeometryTests
         using var front = new Mat(96, 128, MatType.CV_8UC3, new Scalar(40, 90, 200));
         using var back = new Mat(96, 128, MatType.CV_8UC3, new Scalar(200, 160, 60));
         using var weight = new Mat(96, 128, MatType.CV_32FC1, Scalar.All(0));
-        weight.ColRange(0, 64).SetTo(Scalar.All(1));
+        using (var left = weight.ColRange(0, 64)) left.SetTo(Scalar.All(1));
         using var blended = ClassicalFaceSwapper.MultiBandBlend(front, back, weight, 4);
         Assert.Equal(front.Size(), blended.Size());
         // Far from the edge each side keeps its own colour.

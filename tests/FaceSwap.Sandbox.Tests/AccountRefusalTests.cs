@@ -53,8 +53,7 @@ public sealed class AccountRefusalTests
         discord.Server.Faults.RefuseNext(AccountRefusal.MissingPermissions, count: 5, token: "other-token");
 
         using (var mine = await discord.Http.GetAsync("users/@me")) Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
-        using var other = new HttpClient { BaseAddress = new Uri(discord.Server.ApiBaseUrl + "/") };
-        other.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "other-token");
+        using var other = ApiClient(discord.Server, "other-token");
         using var refused = await other.GetAsync("users/@me");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }

@@ -27,8 +27,7 @@ public sealed class ApiShapeTests
     public async Task Unknown_token_answers_Discords_401_on_every_route()
     {
         await using var discord = await TestDiscord.StartAsync();
-        using var stranger = new HttpClient { BaseAddress = new Uri(discord.Server.ApiBaseUrl + "/") };
-        stranger.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "not-a-token");
+        using var stranger = TestDiscord.ApiClient(discord.Server, "not-a-token");
 
         foreach (var path in new[] { "users/@me", $"channels/{TestDiscord.ChannelId}/messages", $"guilds/{TestDiscord.GuildId}/application-command-index" })
         {
@@ -36,8 +35,38 @@ public sealed class ApiShapeTests
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal("""{"message":"401: Unauthorized","code":0}""", await response.Content.ReadAsStringAsync());
         }
-        using var missing = await new HttpClient().GetAsync(discord.Server.ApiBaseUrl + "/users/@me");
+        using var anonymous = TestDiscord.ApiClient(discord.Server, token: null);
+        using var missing = await anonymous.GetAsync("users/@me");
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Request_without_a_user_agent_is_blocked_with_40333()
+    {
+        // reference.mdx, "User Agent": clients must send one; without it requests "may be blocked".
+        await using var discord = await TestDiscord.StartAsync();
+        using var bare = new HttpClient();
+        bare.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", TestDiscord.Token);
+        using var response = await bare.GetAsync(discord.Server.ApiBaseUrl + "/users/@me");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(40333, (int)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["code"]!);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData(null)]
+    public async Task Body_without_a_valid_content_type_answers_400_50035(string? contentType)
+    {
+        // reference.mdx, "Content Type": application/json, x-www-form-urlencoded or multipart/form-data, else 50035.
+        await using var discord = await TestDiscord.StartAsync(TestDiscord.Unlimited);
+        var body = await discord.InteractionBodyAsync("listid");
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
+        if (contentType is not null) content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        using var response = await discord.Http.PostAsync("interactions", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(50035, (int)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["code"]!);
+        Assert.Equal(0, discord.Server.UnansweredInteractions);
+        Assert.Empty(discord.Server.State.Messages(TestDiscord.ChannelId));
     }
 
     [Fact]
@@ -92,7 +121,7 @@ public sealed class ApiShapeTests
         using var client = new HttpClient();
         using var put = await client.PutAsync(uploadUrl, new ByteArrayContent(new byte[10]));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        Assert.Equal(0, (await put.Content.ReadAsByteArrayAsync()).Length);
+        Assert.Empty(await put.Content.ReadAsByteArrayAsync());
 
         using var guessed = await client.PutAsync(discord.Server.Origin + "_uploads/0123456789abcdef", new ByteArrayContent(new byte[10]));
         Assert.Equal(HttpStatusCode.NotFound, guessed.StatusCode);

@@ -70,11 +70,15 @@ public sealed class HistoryTests
         Assert.Equal(ids[1], (string)message["id"]!);
         Assert.Equal("m1", (string)message["content"]!);
 
-        foreach (var unknown in new[] { "1234567890123456789", "abc" })
+        using (var response = await discord.Http.GetAsync($"channels/{ChannelId}/messages/1234567890123456789"))
         {
-            using var response = await discord.Http.GetAsync($"channels/{ChannelId}/messages/{unknown}");
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
             Assert.Equal("""{"message":"Unknown Message","code":10008}""", await response.Content.ReadAsStringAsync());
+        }
+        using (var notASnowflake = await discord.Http.GetAsync($"channels/{ChannelId}/messages/abc"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notASnowflake.StatusCode);
+            Assert.Equal(50035, (int)JsonNode.Parse(await notASnowflake.Content.ReadAsStringAsync())!["code"]!);
         }
         using var otherChannel = await discord.Http.GetAsync($"channels/1999999999999999999/messages/{ids[1]}");
         Assert.Equal(HttpStatusCode.NotFound, otherChannel.StatusCode);

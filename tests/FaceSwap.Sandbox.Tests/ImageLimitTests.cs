@@ -37,12 +37,12 @@ public sealed class ImageLimitTests
     }
 
     [Fact]
-    public void Renderer_refuses_to_decode_an_image_over_its_limit()
+    public async Task Renderer_refuses_to_decode_an_image_over_its_limit()
     {
         var renderer = new Rendering.OpenCvBotImageRenderer(maxPixels: 1000);
-        Assert.False(renderer.HasFaceAsync(TestImages.Face(40, 40), CancellationToken.None).Result);
-        Assert.True(renderer.HasFaceAsync(TestImages.Face(30, 30), CancellationToken.None).Result);
-        Assert.False(new Rendering.OpenCvBotImageRenderer().HasFaceAsync(PngBomb(30_000, 30_000), CancellationToken.None).Result);
+        Assert.False(await renderer.HasFaceAsync(TestImages.Face(40, 40), CancellationToken.None));
+        Assert.True(await renderer.HasFaceAsync(TestImages.Face(30, 30), CancellationToken.None));
+        Assert.False(await new Rendering.OpenCvBotImageRenderer().HasFaceAsync(PngBomb(30_000, 30_000), CancellationToken.None));
     }
 
     /// <summary>A valid 1-bit greyscale PNG of the given size, all black: a few hundred kilobytes of zlib.</summary>

@@ -23,8 +23,7 @@ public sealed class IsolationTests
         await discord.WaitForReplyAsync(await discord.SendAsync("saveid", new Option("idname", "me"), new Option("image", File: ("a.png", TestImages.Face()))));
         var mine = discord.Server.State.Messages(ChannelId)[0].Id;
         discord.Server.State.AddAccount(OtherToken, OtherGuild, OtherChannel, "intruder");
-        using var intruder = new HttpClient { BaseAddress = new Uri(discord.Server.ApiBaseUrl + "/") };
-        intruder.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", OtherToken);
+        using var intruder = ApiClient(discord.Server, OtherToken);
 
         async Task AssertMissingAccess(HttpResponseMessage response)
         {
@@ -57,8 +56,7 @@ public sealed class IsolationTests
         Assert.Equal(Token, discord.Server.State.TokenFor(ChannelId));
         Assert.Null(discord.Server.State.TokenFor(OtherChannel));
         Assert.Throws<ArgumentException>(() => discord.Server.State.AddAccount(OtherToken, OtherGuild, ChannelId));
-        using var intruder = new HttpClient { BaseAddress = new Uri(discord.Server.ApiBaseUrl + "/") };
-        intruder.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", OtherToken);
+        using var intruder = ApiClient(discord.Server, OtherToken);
         using var response = await intruder.GetAsync("users/@me");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode); // the failed registration left no identity behind
     }

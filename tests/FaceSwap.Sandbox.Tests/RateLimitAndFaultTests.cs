@@ -212,9 +212,8 @@ public sealed class RateLimitAndFaultTests
         Assert.Equal(HttpStatusCode.OK, added.StatusCode);
         string userId = (string)JsonNode.Parse(await added.Content.ReadAsStringAsync())!["user_id"]!;
 
-        using var client = new HttpClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "t2");
-        var me = JsonNode.Parse(await client.GetStringAsync(discord.Server.ApiBaseUrl + "/users/@me"))!;
+        using var client = ApiClient(discord.Server, "t2");
+        var me = JsonNode.Parse(await client.GetStringAsync("users/@me"))!;
         Assert.Equal(userId, (string)me["id"]!);
     }
 
@@ -225,7 +224,7 @@ public sealed class RateLimitAndFaultTests
         var bodies = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => discord.InteractionBodyAsync("listid")));
         var responses = await Task.WhenAll(bodies.Select(b => discord.PostInteractionAsync(b)));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.NoContent, r.StatusCode));
-        await discord.WaitForMessageAsync(_ => discord.Server.UnansweredInteractions == 0);
+        await discord.WaitUntilAsync(() => discord.Server.UnansweredInteractions == 0);
         var messages = await discord.MessagesAsync();
         // A bot with a queue this long defers (LOADING at once) and edits each in turn: one message per interaction.
         Assert.All(messages, m => Assert.Equal(0, (int)m["flags"]!));

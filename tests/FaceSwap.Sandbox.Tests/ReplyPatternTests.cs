@@ -90,7 +90,7 @@ public sealed class ReplyPatternTests
         await using var discord = await StartAsync(Only(ReplyPattern.EphemeralRefusal));
         await discord.SendAsync("saveid", new Option("idname", "me"), new Option("image", File: ("a.png", TestImages.Face())));
         var channel = discord.Server.State.FindChannel(ChannelId)!;
-        await WaitUntilAsync(discord, () => channel.EphemeralMessages.Count == 1);
+        await discord.WaitUntilAsync(() => channel.EphemeralMessages.Count == 1);
 
         var refusal = channel.EphemeralMessages.Single();
         Assert.Equal(MessageFlags.Ephemeral, refusal.Flags & MessageFlags.Ephemeral);
@@ -130,7 +130,7 @@ public sealed class ReplyPatternTests
         for (int i = 0; i < 3; i++) await busy.SendAsync("listid");
         var flags = (await busy.MessagesAsync()).Select(m => (int)m["flags"]!).ToList();
         Assert.Equal([MessageFlags.Loading], flags);
-        await WaitUntilAsync(busy, () => busy.Server.UnansweredInteractions == 0);
+        await busy.WaitUntilAsync(() => busy.Server.UnansweredInteractions == 0);
         var answered = await busy.MessagesAsync();
         Assert.Equal(3, answered.Count);
         Assert.Single(answered, m => m["edited_timestamp"] is not null);
@@ -143,7 +143,7 @@ public sealed class ReplyPatternTests
         await discord.SendAsync("listid");
         string id = (string)(await HistoryAsync(discord)).Single()!["id"]!;
         discord.Clock.Advance(TimeSpan.FromMinutes(15));
-        await WaitUntilAsync(discord, () => discord.Server.UnansweredInteractions == 0);
+        await discord.WaitUntilAsync(() => discord.Server.UnansweredInteractions == 0);
         var message = await discord.GetJsonAsync($"channels/{ChannelId}/messages/{id}");
         Assert.Equal(MessageFlags.Loading, (int)message["flags"]!);
         Assert.Null(message["edited_timestamp"]);
@@ -163,6 +163,7 @@ public sealed class ReplyPatternTests
         Assert.Equal((string)first["id"]!, (string)result["message_reference"]!["message_id"]!);
         Assert.Equal((string)first["id"]!, (string)result["referenced_message"]!["id"]!);
         Assert.Contains($"[jobid: {jobId}]", (string)result["content"]!);
+        Assert.Equal(discord.UserId, (string)result["mentions"]![0]!["id"]!); // "<@user> …" lists the user in mentions
         Assert.Equal(discord.Server.State.BotUser.Id, (string)result["author"]!["id"]!);
         // Posted by the bot user, not through the interaction's webhook.
         Assert.Null(result["interaction_metadata"]);
@@ -253,16 +254,5 @@ public sealed class ReplyPatternTests
         Assert.Contains(others, m => IsBystanders(m) && m["attachments"]!.AsArray().Count > 0);                        // a result image
         Assert.Contains(others, m => (int)m["type"]! == MessageTypes.Reply && others.Any(o => (string)o["id"]! == (string)m["message_reference"]!["message_id"]!));
         Assert.All(others.Where(m => (string)m["author"]!["id"]! == bot && (int)m["type"]! != MessageTypes.Reply), m => Assert.True(IsBystanders(m)));
-    }
-
-    private static async Task WaitUntilAsync(TestDiscord discord, Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the condition never held");
-            discord.Clock.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(5);
-        }
     }
 }

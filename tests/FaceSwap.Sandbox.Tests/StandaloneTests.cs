@@ -23,6 +23,7 @@ public sealed class StandaloneTests
 
         using var client = new HttpClient();
         client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "standalone-token");
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "FaceSwapSandboxTests (https://example.invalid, 1.0)");
         string? body = null;
         for (int i = 0; i < 100 && body is null; i++)
         {

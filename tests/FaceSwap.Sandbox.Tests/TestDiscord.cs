@@ -32,8 +32,7 @@ public sealed class TestDiscord : IAsyncDisposable
         Server = server;
         UserId = userId;
         Clock = clock;
-        Http = new HttpClient { BaseAddress = new Uri(server.ApiBaseUrl + "/") };
-        Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", Token);
+        Http = ApiClient(server, Token);
     }
 
     public SandboxServer Server { get; }
@@ -55,6 +54,15 @@ public sealed class TestDiscord : IAsyncDisposable
         var server = await SandboxServer.StartAsync(options);
         string userId = server.State.AddAccount(Token, GuildId, ChannelId, "tester");
         return new TestDiscord(server, userId, clock);
+    }
+
+    /// <summary>A client of the sandbox's API as a Discord client is one: a User-Agent, and the token when given.</summary>
+    public static HttpClient ApiClient(SandboxServer server, string? token)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(server.ApiBaseUrl + "/") };
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "FaceSwapSandboxTests (https://example.invalid, 1.0)");
+        if (token is not null) client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", token);
+        return client;
     }
 
     /// <summary>Lifts every route limit, for tests that send many commands.</summary>
@@ -160,12 +168,25 @@ public sealed class TestDiscord : IAsyncDisposable
     public async Task<JsonObject> WaitForMessageAsync(Func<JsonObject, bool> match, TimeSpan? fakeTimeLimit = null)
     {
         var limit = Clock.GetUtcNow() + (fakeTimeLimit ?? TimeSpan.FromMinutes(2));
-        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var found = (await MessagesAsync()).FirstOrDefault(match);
             if (found is not null) return found;
             if (Clock.GetUtcNow() >= limit || DateTime.UtcNow > wallDeadline) throw new TimeoutException("no matching message appeared");
+            Clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, pushing fake time forward in small steps meanwhile.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan? fakeTimeLimit = null)
+    {
+        var limit = Clock.GetUtcNow() + (fakeTimeLimit ?? TimeSpan.FromMinutes(2));
+        var wallDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            if (Clock.GetUtcNow() >= limit || DateTime.UtcNow > wallDeadline) throw new TimeoutException("the condition never held");
             Clock.Advance(TimeSpan.FromMilliseconds(100));
             await Task.Delay(5);
         }

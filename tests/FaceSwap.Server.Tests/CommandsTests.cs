@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using FaceSwap.Core.Engines;
 using FaceSwap.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FaceSwap.Server.Tests;
 
@@ -174,15 +175,24 @@ public sealed class CommandsTests : IAsyncLifetime
     [Fact]
     public async Task A_blocking_command_past_its_bound_answers_the_job_as_it_stands()
     {
+        // The bound runs on the server's clock: a fake one here, moved on by the test, so no real time passes.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["FaceSwap:Jobs:BlockingWait"] = "00:00:01" },
-            services => services.AddSingleton<IEngine>(_engine));
+            new Dictionary<string, string?> { ["FaceSwap:Jobs:BlockingWait"] = "00:00:20" },
+            services => services.AddSingleton<IEngine>(_engine).AddSingleton<TimeProvider>(clock));
         await server.AddAccountAsync(await server.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName);
-        var job = await (await server.Client.PostAsync("listid", Forms.Multipart())).JsonAsync();
+        var answer = server.Client.PostAsync("listid", Forms.Multipart());
+        for (var i = 0; i < 200 && _engine.Runs.IsEmpty; i++) await Task.Delay(50);
+        var jobId = _engine.Runs.Single();
+        clock.Advance(TimeSpan.FromSeconds(19));
+        Assert.False(answer.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var job = await (await answer.WaitAsync(TimeSpan.FromSeconds(20))).JsonAsync();
+        Assert.Equal(jobId, (string?)job["jobid"]);
         Assert.Equal("started", (string?)job["status"]);
         Assert.Equal("started faceswap-listid", (string?)job["content"]);
-        _engine.Open((string)job["jobid"]!);
-        var later = await PollUntilTerminalAsync(server.Client, (string)job["jobid"]!);
+        _engine.Open(jobId);
+        var later = await PollUntilTerminalAsync(server.Client, jobId);
         Assert.Equal("completed", (string?)later["status"]);
     }
 

@@ -87,7 +87,7 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto()));
         var job = await PostAsync("headshot", ("prompt", "me, a mad king"));
         // The answer comes after the bot's first reply, and carries it (spec section 3, async).
-        Assert.Contains((string?)job["status"], new[] { "started", "progress" });
+        Assert.Equal("started", (string?)job["status"]);
         Assert.Contains("Job Submitted [jobid:", (string?)job["content"]);
         var jobId = (string)job["jobid"]!;
         var seenSubmitted = false;
@@ -115,6 +115,52 @@ public sealed class DiscordFlowTests : IAsyncLifetime
         Assert.Contains("/account/", (string?)job["errorDetails"]);
         var account = await (await _server.Client.GetAsync($"account/{SandboxedServer.Channel}")).JsonAsync();
         Assert.Equal("token_invalid", (string?)account["health"]);
+    }
+
+    [Fact]
+    public async Task A_forbidden_account_shows_why_and_is_skipped_when_a_channel_is_chosen()
+    {
+        _server.Sandbox().Faults.RefuseNext(FaceSwap.Sandbox.AccountRefusal.MissingPermissions, 1, "create-interaction", SandboxedServer.SandboxToken);
+        var job = await PostAsync("listid");
+        Assert.Equal("failed", (string?)job["status"]);
+        Assert.Equal("Discord forbids this account in the channel", (string?)job["error"]);
+        Assert.Contains("50013", (string?)job["errorDetails"]);
+
+        var account = await (await _server.Client.GetAsync($"account/{SandboxedServer.Channel}")).JsonAsync();
+        Assert.Equal("forbidden", (string?)account["health"]);
+        Assert.Equal((string?)job["errorDetails"], (string?)account["healthDetail"]);
+
+        // Load balancing (swap picks any channel with credits) passes over it: here no channel is left.
+        var swap = await _server.Client.PostAsync("swap", Forms.Multipart(("saveid_image", SandboxedServer.FacePhoto(seed: 1)), ("swapid_image", SandboxedServer.FacePhoto(seed: 2))));
+        Assert.Equal(HttpStatusCode.BadRequest, swap.StatusCode);
+        Assert.Contains("No configured channel", (string?)(await swap.JsonAsync())["error"]);
+    }
+
+    [Fact]
+    public async Task Discord_requests_are_counted_on_metrics()
+    {
+        using var anonymous = _server.CreateClient(null);
+        // prometheus-net starts listening to .NET meters when it is first scraped, as Prometheus does from the start.
+        await anonymous.GetStringAsync("/metrics");
+
+        AssertCompleted(await PostAsync("saveid", ("idname", "me"), ("image", SandboxedServer.FacePhoto(seed: 1))));
+
+        var metrics = await anonymous.GetStringAsync("/metrics");
+        var discord = string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith("faceswap_discord", StringComparison.Ordinal)));
+        Assert.Matches(@"faceswap_discord_requests\w*\{[^}]*purpose=""interaction""[^}]*\} [1-9]", discord);
+        Assert.Matches(@"faceswap_discord_requests\w*\{[^}]*purpose=""poll""[^}]*\} [1-9]", discord);
+        Assert.Matches(@"faceswap_discord_job_requests\w*_count\{[^}]*verb=""saveid""[^}]*\} [1-9]", discord);
+    }
+
+    [Fact]
+    public async Task A_captcha_challenge_locks_the_account()
+    {
+        _server.Sandbox().Faults.RefuseNext(FaceSwap.Sandbox.AccountRefusal.Captcha, 1, "create-interaction", SandboxedServer.SandboxToken);
+        var job = await PostAsync("listid");
+        Assert.Equal("Discord account is locked", (string?)job["error"]);
+        var account = await (await _server.Client.GetAsync($"account/{SandboxedServer.Channel}")).JsonAsync();
+        Assert.Equal("locked", (string?)account["health"]);
+        Assert.Contains("captcha", (string?)account["healthDetail"]);
     }
 
     [Fact]

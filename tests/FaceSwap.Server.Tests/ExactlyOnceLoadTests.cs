@@ -25,9 +25,13 @@ public sealed class ExactlyOnceLoadTests(ITestOutputHelper output)
         foreach (var channel in sandbox.Channels)
             await server.AddAccountAsync(userId, channel.Channel, EngineNames.Discord, channel.Guild, channel.Token);
 
-        var prompts = await CommandLoad.SubmitHeadshotsAsync(server.Client, sandbox, 500);
-        var outcomes = await CommandLoad.WaitAllTerminalAsync(server.Client, prompts.Keys, TimeSpan.FromMinutes(4));
-        await CommandLoad.DrainAsync(server.Client, sandbox);
+        // An async command may be answered only once the bot has replied, so the last answers come late.
+        using var client = server.CreateClient(RunningServer.Token);
+        client.Timeout = TimeSpan.FromMinutes(5);
+
+        var prompts = await CommandLoad.SubmitHeadshotsAsync(client, sandbox, 500);
+        var outcomes = await CommandLoad.WaitAllTerminalAsync(client, prompts.Keys, TimeSpan.FromMinutes(4));
+        await CommandLoad.DrainAsync(client, sandbox);
 
         var received = sandbox.PromptsReceived("headshot");
         output.WriteLine($"jobs: {prompts.Count}; outcomes: {string.Join(", ", outcomes.Values.GroupBy(s => s).Select(g => $"{g.Key} {g.Count()}"))}; " +
@@ -44,7 +48,13 @@ internal static class CommandLoad
     /// <summary>Submits <paramref name="count"/> headshots over the sandbox's channels at once; returns each job's prompt by id.</summary>
     public static async Task<Dictionary<string, string>> SubmitHeadshotsAsync(HttpClient client, HostedSandbox sandbox, int count)
     {
-        var submitted = await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        var submitted = await Task.WhenAll(StartHeadshots(client, sandbox, count));
+        return submitted.ToDictionary(s => s.JobId, s => s.Prompt);
+    }
+
+    /// <summary>The submissions of <paramref name="count"/> headshots (prompts load0, load1, …), all under way at once.</summary>
+    public static List<Task<(string JobId, string Prompt)>> StartHeadshots(HttpClient client, HostedSandbox sandbox, int count) =>
+        Enumerable.Range(0, count).Select(async i =>
         {
             var prompt = $"load{i}";
             var channel = sandbox.Channels[i % sandbox.Channels.Count].Channel;
@@ -52,9 +62,7 @@ internal static class CommandLoad
             var body = await response.BodyAsync();
             Assert.True(response.StatusCode == HttpStatusCode.OK, body);
             return (JobId: (string)JsonNode.Parse(body)!["jobid"]!, Prompt: prompt);
-        }));
-        return submitted.ToDictionary(s => s.JobId, s => s.Prompt);
-    }
+        }).ToList();
 
     /// <summary>Each job's terminal status, waiting on the server (Prefer: wait) rather than polling.</summary>
     public static async Task<Dictionary<string, string>> WaitAllTerminalAsync(HttpClient client, IEnumerable<string> jobIds, TimeSpan limit)

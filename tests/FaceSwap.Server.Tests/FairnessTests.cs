@@ -34,15 +34,17 @@ public sealed class FairnessTests(ITestOutputHelper output)
 
         // An async command answers once the bot's first reply is on its job, so the flood is sent all at once
         // (as a flooding client would) and the test goes on when every job of it is stored.
+        using var annClient = server.CreateClient(RunningServer.Token);
+        annClient.Timeout = TimeSpan.FromMinutes(5);
         var floodAnswers = Enumerable.Range(0, Flood)
-            .Select(i => SubmitAsync(server.Client, "headshot", ("channel", flooded.Channel), ("prompt", $"flood{i}")))
+            .Select(i => SubmitAsync(annClient, "headshot", ("channel", flooded.Channel), ("prompt", $"flood{i}")))
             .ToList();
         await StoredAsync(server.Client, Flood, () => { lock (events) return events.Select(e => e.JobId).ToHashSet(); });
         // Submitted after the whole flood: a blocking listid on the local engine, and another user's job.
-        var localAnswer = SubmitAsync(server.Client, "listid", ("channel", "local"));
+        var localAnswer = SubmitAsync(annClient, "listid", ("channel", "local"));
         var bobs = await SubmitAsync(bobClient, "headshot", ("channel", quiet.Channel), ("prompt", "bob"));
         var local = await localAnswer;
-        var floodJobs = (await Task.WhenAll(floodAnswers)).ToList();
+        var floodJobs = await Task.WhenAll(floodAnswers);
 
         Assert.Equal("completed", await StatusWhenDoneAsync(server.Client, local));
         Assert.Equal("completed", await StatusWhenDoneAsync(bobClient, bobs));
@@ -51,23 +53,12 @@ public sealed class FairnessTests(ITestOutputHelper output)
         List<(string JobId, JobStatus Status)> seen;
         lock (events) seen = [.. events];
         int At(string jobId, JobStatus status) => seen.FindIndex(e => e.JobId == jobId && e.Status == status);
-        var lastFloodStarted = At(floodJobs[^1], JobStatus.Started);
+        var lastFloodStarted = floodJobs.Max(j => At(j, JobStatus.Started));
         output.WriteLine($"events: {seen.Count}; local completed at #{At(local, JobStatus.Completed)}, bob's completed at #{At(bobs, JobStatus.Completed)}, " +
                          $"the flood's last job started at #{lastFloodStarted}");
         Assert.True(lastFloodStarted >= 0);
         Assert.InRange(At(local, JobStatus.Completed), 0, lastFloodStarted - 1);
         Assert.InRange(At(bobs, JobStatus.Completed), 0, lastFloodStarted - 1);
-        // The flooded channel itself runs at most its lane's share at once.
-        var inFlood = floodJobs.ToHashSet();
-        var running = 0;
-        var most = 0;
-        foreach (var (jobId, status) in seen.Where(e => inFlood.Contains(e.JobId)))
-        {
-            if (status == JobStatus.Started) running++;
-            if (status.IsTerminal()) running--;
-            most = Math.Max(most, running);
-        }
-        Assert.InRange(most, 1, new JobsOptions().MaxConcurrentJobsPerChannel);
     }
 
     private static async Task<string> SubmitAsync(HttpClient client, string command, params (string, object)[] parts)

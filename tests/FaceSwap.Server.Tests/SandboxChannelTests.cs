@@ -22,6 +22,7 @@ public sealed class SandboxChannelTests
     {
         var client = new HttpClient { BaseAddress = new Uri(sandbox.ApiBaseUrl + "/") };
         client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", token);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "FaceSwapServerTests (https://example.invalid, 1.0)");
         return client;
     }
 

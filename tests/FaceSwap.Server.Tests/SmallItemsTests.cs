@@ -11,6 +11,7 @@ using FaceSwap.Server.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FaceSwap.Server.Tests;
 
@@ -172,6 +173,27 @@ public sealed class SmallItemsTests
     }
 
     [Fact]
+    public async Task A_default_reply_url_the_guard_now_refuses_is_400_at_submit()
+    {
+        var engine = new GatedEngine { AutoComplete = true };
+        string dataDir;
+        await using (var open = await StartAsync(engine, new() { ["FaceSwap:Webhooks:AllowedNetworks:0"] = "127.0.0.2/32" }))
+        {
+            dataDir = open.DataDir;
+            Assert.Equal(HttpStatusCode.NoContent, (await open.Client.PostAsJsonAsync("webhook", new { replyUrl = "http://127.0.0.2:9/hook" })).StatusCode);
+        }
+        // The operator closed the range since: jobs that would call the default are refused, not silently undelivered.
+        await using var closed = await RunningServer.StartAsync(services: services => services.AddSingleton<IEngine>(engine), dataDir: dataDir);
+        var response = await closed.Client.PostAsync("listid", Forms.Multipart());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await response.JsonAsync();
+        Assert.Equal("Param replyUrl (http://127.0.0.2:9/hook) can not receive callbacks", (string?)error["error"]);
+        Assert.Contains("default replyUrl", (string?)error["errorDetails"]);
+        Assert.Contains("FaceSwap:Webhooks:AllowedNetworks", (string?)error["errorDetails"]);
+        Assert.Equal("[]", await closed.Client.GetStringAsync("jobs"));
+    }
+
+    [Fact]
     public async Task Model_paths_are_only_in_the_operators_command()
     {
         var engine = new GatedEngine();
@@ -222,6 +244,25 @@ public sealed class SmallItemsTests
         Assert.Equal("started", (string?)job["status"]);
         Assert.Equal($"Picsi.Ai Headshot Job Submitted [jobid: {jobId}] [credits: 4]", (string?)job["content"]);
         Assert.Equal(jobId, (string?)job["jobid"]);
+    }
+
+    [Fact]
+    public async Task An_async_command_the_bot_does_not_answer_returns_the_job_as_it_stands_after_the_bound()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var engine = new FirstReplyEngine();
+        await using var server = await RunningServer.StartAsync(new Dictionary<string, string?> { ["FaceSwap:Jobs:BlockingWait"] = "00:01:00" },
+            services => services.AddSingleton<IEngine>(engine).AddSingleton<TimeProvider>(clock));
+        await server.AddAccountAsync(await server.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName);
+        var answer = server.Client.PostAsync("headshot", Forms.Multipart(("prompt", "me, a knight")));
+        var jobId = await engine.Sent.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.False(answer.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var job = await (await answer.WaitAsync(TimeSpan.FromSeconds(20))).JsonAsync();
+        Assert.Equal(jobId, (string?)job["jobid"]);
+        Assert.Equal("created", (string?)job["status"]);
+        Assert.Null(job["content"]);
     }
 
     /// <summary>Sends the command (the job stays created), then reports it started with the bot's first reply when the test gives it.</summary>

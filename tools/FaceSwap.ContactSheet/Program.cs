@@ -5,7 +5,8 @@ using OpenCvSharp;
 // Swaps one face (the astronaut by default) onto every face of the six face-api demo photos with the
 // classical tier (BlazeFace + dlib), prints the quality figures per face, and writes two PNGs for a person
 // to look at: the whole photos before | after, and each face before | after, close up.
-// Usage: FaceSwap.ContactSheet <output-dir> [source-image]. The images show real people: never commit them.
+// Usage: FaceSwap.ContactSheet <output-dir> [source-image]. Environment: CONTACT_SHEET_CROP (close-up size,
+// default 200), CONTACT_SHEET_ONLY (one photo, e.g. 3), CONTACT_SHEET_PLACER=haar (the Haar fallback places). The images show real people: never commit them.
 
 var fixtures = Environment.GetEnvironmentVariable("FACESWAP_FIXTURES") is { Length: > 0 } f
     ? f : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "faceswap-fixtures");
@@ -17,7 +18,9 @@ Directory.CreateDirectory(outDir);
 
 using var placing = FaceModels.Load(new ModelLocations(Path.Combine(fixtures, "blazeface"), Fixture("dlib/shape_predictor_68_face_landmarks.dat"), Path.Combine(fixtures, "haarcascades")));
 using var readBack = FaceModels.Load(new ModelLocations(null, Fixture("dlib/shape_predictor_68_face_landmarks.dat"), Path.Combine(fixtures, "haarcascades")));
-var pipeline = new FaceSwapPipeline(placing);
+// CONTACT_SHEET_PLACER=haar: the Haar fallback places the faces and BlazeFace reads them back.
+var haarPlaces = Environment.GetEnvironmentVariable("CONTACT_SHEET_PLACER") == "haar";
+var pipeline = new FaceSwapPipeline(haarPlaces ? readBack : placing);
 using var sourceImage = Cv2.ImRead(sourcePath, ImreadModes.Color);
 var source = pipeline.Capture(sourceImage, "source");
 Console.WriteLine($"source {sourcePath}: yaw {FacePose.Yaw(source.Landmarks68!):+0.00;-0.00}");
@@ -31,7 +34,7 @@ for (var n = 1; n <= 6; n++)
 {
     if (only is not null && only != n.ToString()) continue;
     using var target = Cv2.ImRead(Fixture($"face-api/sample{n}.jpg"), ImreadModes.Color);
-    var run = SwapQuality.Measure(pipeline, readBack, source, target);
+    var run = SwapQuality.Measure(pipeline, haarPlaces ? placing : readBack, source, target);
     Console.WriteLine($"sample{n}: {run.Faces.Count} faces");
     foreach (var q in run.Faces) Console.WriteLine("  " + q);
 

@@ -8,7 +8,7 @@ namespace FaceSwap.Core.Dispatch;
 /// lanes that share a budget take turns, so no lane can keep another waiting behind its whole backlog.
 /// Thread-safe.
 /// </summary>
-public sealed class JobLanes
+internal sealed class JobLanes
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Budget> _budgets;

@@ -123,11 +123,13 @@ public sealed class CommandIntake(
             accounts, jobs, engines, clock, cancellationToken);
         var settings = await users.GetWebhookSettingsAsync(submission.UserId, cancellationToken);
         var replyUrl = submission.Field("replyUrl") ?? settings.ReplyUrl;
-        if (replyUrl is not null && await replyUrls.CheckAsync(submission.Field("replyUrl") is null ? "replyUrl (your default, POST /webhook)" : "replyUrl",
-                replyUrl, cancellationToken) is { } refusedUrl)
-            throw new RefusedException(refusedUrl);
+        if (replyUrl is not null && await replyUrls.CheckAsync("replyUrl", replyUrl, cancellationToken) is { } refusedUrl)
+        {
+            throw new RefusedException(submission.Field("replyUrl") is not null ? refusedUrl
+                : refusedUrl with { Details = $"It is your default replyUrl (POST /webhook): set another, or clear it with {{\"replyUrl\": null}}. {refusedUrl.Details}" });
+        }
 
-        var job = NewJob(submission, uploads.Count, account, blocking, replyUrl, settings.ReplyEvents);
+        var job = NewJob(submission, account, blocking, replyUrl, settings.ReplyEvents);
         if (storing is not null) await storing(job.Id);
         var files = new Dictionary<string, InputFile>();
         var inserted = false;
@@ -152,11 +154,10 @@ public sealed class CommandIntake(
             }
         }
         stored?.Invoke(job.Id);
-        dispatcher.Wake();
-        return new IntakeResult.Accepted(await AnswerAsync(job, blocking, cancellationToken), Replayed: false);
+        return new IntakeResult.Accepted(await WakeAndAnswerAsync(job, blocking, cancellationToken), Replayed: false);
     }
 
-    private Job NewJob(Submission submission, int fileCount, Account account, bool blocking, string? replyUrl, ReplyEvents replyEvents)
+    private Job NewJob(Submission submission, Account account, bool blocking, string? replyUrl, ReplyEvents replyEvents)
     {
         var spec = submission.Command;
         var now = clock.GetUtcNow();
@@ -182,19 +183,27 @@ public sealed class CommandIntake(
     }
 
     /// <summary>
-    /// What the request answers with. Blocking: the job once terminal, or as it stands after BlockingWait.
-    /// Async: the job once the bot's first reply is on it (it left <c>created</c> with the reply's content,
-    /// or moved on further), or as it stands after BlockingWait — as the vendor's docs show.
+    /// Wakes the dispatcher for the stored job and waits for what the request answers with. Blocking: the job once
+    /// terminal. Async: the job once the bot's first reply is on it (it left <c>created</c> with the reply's
+    /// content, or moved on further), as the vendor's docs show. Either way at most BlockingWait on the
+    /// server's clock, then the job as it stands.
     /// </summary>
-    private async Task<Job> AnswerAsync(Job job, bool blocking, CancellationToken cancellationToken)
+    private async Task<Job> WakeAndAnswerAsync(Job job, bool blocking, CancellationToken cancellationToken)
     {
-        if (blocking) return (await waiters.WaitForTerminalAsync(job.Id, options.Value.BlockingWait, cancellationToken)).Job ?? job;
+        using var bound = new CancellationTokenSource(options.Value.BlockingWait, clock);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
+        // Watching starts before the dispatcher is woken: the engine sees a waiting client from its first
+        // step, and no change can slip between the wake-up and the wait. The watch ends quietly, with the job
+        // as last seen, when the bound (or the request) is cancelled.
+        await using var changes = waiters.WatchAsync(job.Id, Timeout.InfiniteTimeSpan, waiting.Token).GetAsyncEnumerator(waiting.Token);
+        var watching = await changes.MoveNextAsync();
+        dispatcher.Wake();
         var shown = job;
-        await foreach (var lookup in waiters.WatchAsync(job.Id, options.Value.BlockingWait, cancellationToken))
+        while (watching && changes.Current.Job is { } current)
         {
-            if (lookup.Job is not { } current) break;
             shown = current;
-            if (HasFirstReply(current)) break;
+            if (blocking ? current.Status.IsTerminal() : HasFirstReply(current)) break;
+            watching = await changes.MoveNextAsync();
         }
         return shown;
     }

@@ -19,6 +19,8 @@ public static class IntakeServices
 /// <summary>
 /// At start-up, Idempotency-Keys whose request was running when the previous process died are settled: done
 /// with their job when it was stored, free again when it was not. Otherwise a retry would get 409 for a day.
+/// Every key running before this start is taken as cut off: one server process per database (SQLite on one
+/// machine), so none of them can still have a live request.
 /// </summary>
 internal sealed class InterruptedKeysRelease(IIdempotencyStore keys, TimeProvider clock, ILogger<InterruptedKeysRelease> logger) : IHostedService
 {

@@ -11,7 +11,8 @@ public sealed record Refusal(int Code, string Error, string? Details = null, IRe
 
     public static Refusal TooLong(string name, int max) => new(400, $"Param {name} is too long (max {max} characters)");
 
-    public static Refusal NotText(string name) => new(400, $"Param {name} must be a string", "Send it as a JSON string.");
+    public static Refusal NotText(string name, bool numberToo = false) =>
+        new(400, $"Param {name} must be a string", numberToo ? "Send it as a JSON string (or, for an id, a number)." : "Send it as a JSON string.");
 
     public static Refusal Busy(string channel, IReadOnlyList<string> executingJobs) =>
         new(429, $"Channel {channel} is busy executing a blocking job, wait until it completes and retry", null, executingJobs);

@@ -18,6 +18,9 @@ public sealed class ChannelPoller
     /// <summary>Discord's largest page for channel history reads (developers/resources/message.mdx, Get Channel Messages).</summary>
     public const int PageSize = 100;
 
+    /// <summary>How long a bot can edit its answer to an interaction.</summary>
+    private static readonly TimeSpan InteractionTokenLifetime = TimeSpan.FromMinutes(15);
+
     /// <summary>How many claimed message ids are remembered after their command finished.</summary>
     private const int ClaimMemory = 2000;
 
@@ -213,8 +216,12 @@ public sealed class ChannelPoller
                 }
             }
 
-            // Edits of messages the cursor has passed: read each watched one again by id.
-            foreach (var id in current.SelectMany(w => w.Watched).Distinct().Where(id => !seen.Contains(id)))
+            // Edits of messages the cursor has passed: read each watched one again by id, while it can still
+            // change: a bot edits its answers with the interaction token, valid for 15 minutes
+            // (developers/interactions/receiving-and-responding.mdx).
+            var editable = time.GetUtcNow() - InteractionTokenLifetime;
+            foreach (var id in current.SelectMany(w => w.Watched).Distinct()
+                .Where(id => !seen.Contains(id) && Snowflake.ToTime(id) >= editable))
             {
                 var message = await rest.GetMessageAsync(userToken, channelId, id, RequestPurpose.Reread, CancellationToken.None);
                 if (message is not null)

@@ -30,6 +30,11 @@ public sealed record CommandStep(
     public bool IsMessageCommand => TargetMessageId is not null;
     /// <summary>Whether the reply is expected to carry result files (else it is a text answer).</summary>
     public bool ExpectsFiles => Command is "swapid" or "INSwapper" or "picsi" or "changebg" or "headshot";
+    /// <summary>
+    /// Whether the bot may answer with "Job Submitted" and deliver later (headshot, changebg, picsi with a GIF
+    /// or video target): such a job is reported started only with that first answer, as the vendor's API shows it.
+    /// </summary>
+    public bool MayRunAsync => Command is "picsi" or "changebg" or "headshot";
 }
 
 /// <summary>How each API verb maps onto the bot's commands.</summary>

@@ -25,6 +25,8 @@ public sealed class ReplyExpectation
     public required string CommandName { get; init; }
     /// <summary>A context-menu command (INSwapper) is answered with message type 23, a slash command with 20.</summary>
     public bool IsMessageCommand { get; init; }
+    /// <summary>The message a message command was run on: <c>interaction_metadata.target_message_id</c> of its answers.</summary>
+    public string? TargetMessageId { get; init; }
     /// <summary>
     /// A snowflake made from the moment the interaction was sent, less a clock-skew margin: every reply to
     /// it has a larger id (ids are creation times), every older message is someone else's.
@@ -58,8 +60,11 @@ public static class ReplyMatcher
         }
         // The first answer itself (edited since: a restarted run has no claim on it yet), a follow-up to
         // it, or a reply to it.
+        // (A context-menu answer's message_reference points at its target message, not at an answer.)
         if (expected.FirstReplyMessageId is { } first &&
-            (message.Id == first || message.MessageReference?.MessageId == first || message.InteractionMetadata?.OriginalResponseMessageId == first))
+            (message.Id == first
+             || message.Type != DiscordMessage.ContextMenuCommandType && message.MessageReference?.MessageId == first
+             || message.InteractionMetadata?.OriginalResponseMessageId == first))
         {
             return ReplyMatch.Reference;
         }
@@ -89,6 +94,10 @@ public static class ReplyMatcher
         if (message.CommandName is { } name && !string.Equals(name, expected.CommandName, StringComparison.OrdinalIgnoreCase))
         {
             return false;
+        }
+        if (expected.TargetMessageId is { } target && meta.TargetMessageId is { } answered && answered != target)
+        {
+            return false; // a message command run on another message
         }
         if (meta.OriginalResponseMessageId is { } original)
         {

@@ -4,9 +4,10 @@ namespace FaceSwap.Local;
 
 /// <summary>
 /// The classical swap (2016-style face morph): warp the source face triangle by triangle onto the
-/// target's landmarks, match its skin colours to the target's skin, Poisson-blend it in, and fade it into
-/// the target with a feathered mask that stays inside the jaw and the hairline. All work happens in a
-/// region around the target face, so cost depends on the face, not on the photo.
+/// target's landmarks (skipping triangles that would fold, mirroring or refusing by pose), match its skin
+/// colours to the target's skin, and blend it in band by band under a feathered mask that stays inside the
+/// jaw and the hairline. All work happens in a region around the target face, so cost depends on the face,
+/// not on the photo. See docs/local-engine-quality.md for the choices and their measurements.
 /// </summary>
 public sealed class ClassicalFaceSwapper
 {
@@ -15,7 +16,7 @@ public sealed class ClassicalFaceSwapper
     /// <summary>
     /// Largest side of the face region that is blended at full size. A bigger face is swapped on a
     /// scaled-down copy of its region and scaled back up: the source is a 256² saved face, so a larger
-    /// working size adds no detail, while the Poisson solve grows with the area (≈140 ms for a 450-px face).
+    /// working size adds no detail, while the cost of warp, colour transfer and blend grows with the area.
     /// </summary>
     public int BlendSize { get; init; } = 320;
 
@@ -73,8 +74,9 @@ public sealed class ClassicalFaceSwapper
     }
 
     /// <summary>
-    /// Swaps inside <paramref name="region"/> (in place, hard-edged) within the hull of <paramref name="outline"/> and returns the weight (CV_32FC1, 0–1)
-    /// with which the result should replace the original there, or null when nothing could be placed.
+    /// Swaps inside <paramref name="region"/> (in place, hard-edged) within the hull of <paramref name="outline"/>;
+    /// returns the weight (CV_32FC1, 0–1) with which the result should replace the original there, or null
+    /// when nothing could be placed.
     /// </summary>
     private Mat? SwapRegion(Mat region, Mat source, Point2f[] from, Point2f[] to, Point2f[] outline)
     {
@@ -87,20 +89,20 @@ public sealed class ClassicalFaceSwapper
         using var face = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
         Cv2.FillConvexPoly(face, Cv2.ConvexHull(outline.Select(p => new Point((int)MathF.Round(p.X), (int)MathF.Round(p.Y)))), Scalar.All(255));
         Cv2.BitwiseAnd(face, coverage, face);
-        // SeamlessClone needs a frame of unmasked pixels around the region it solves.
+        // A frame of untouched pixels: a face cut off by the photo's edge still fades out inside the region.
         Cv2.Rectangle(face, new Rect(0, 0, size.Width, size.Height), Scalar.All(0), 2);
-        // Keep the Poisson solve off the hull's anti-aliased rim.
-        using var solve = Erode(face, 2);
-        var bounds = Cv2.BoundingRect(solve);
+        // Off the warp's anti-aliased rim.
+        using var placed = Erode(face, 2);
+        var bounds = Cv2.BoundingRect(placed);
         if (bounds.Width < 8 || bounds.Height < 8) return null;
 
         if (MatchColours)
         {
-            using var skin = FaceShape.SkinMask(size, to, face);
-            ColourTransfer.Apply(warped, region, skin, solve);
+            using var skin = FaceShape.SkinMask(to, face);
+            ColourTransfer.Apply(warped, region, skin, placed);
         }
-        // Outside the face the warp is black; giving it the target's pixels keeps the solver's gradients
-        // at the edge free of a dark rim (and fills triangles that were skipped as folded).
+        // Outside the face the warp is black; giving it the target's pixels keeps the blend's coarse bands
+        // free of a dark rim (and fills triangles that were skipped as folded).
         using (var outside = new Mat())
         {
             Cv2.BitwiseNot(coverage, outside);
@@ -112,15 +114,15 @@ public sealed class ClassicalFaceSwapper
         // pores stop sharply at the hull, and no band shows a line. (seamlessClone was tried: it imports
         // the colour of whatever the mask border touches, often hair, and leaves the face washed out.)
         var feather = Math.Max(2, (int)MathF.Round(faceWidth * 0.05f));
-        using var inner = Erode(solve, feather + 1);
+        using var inner = Erode(placed, feather + 1);
         using var weight = Feather(inner, feather);
         using var blended = MultiBandBlend(warped, region, weight, Levels(bounds.Size));
-        blended.CopyTo(region, solve);
+        blended.CopyTo(region, placed);
 
         // The weight with which the result replaces the original: the face, feathered inside its own hull,
         // so no band's reach shows outside it and nothing outside the mask changes.
         var edge = Math.Max(2, feather / 2);
-        using var rim = Erode(solve, edge + 1);
+        using var rim = Erode(placed, edge + 1);
         return Feather(rim, edge);
     }
 

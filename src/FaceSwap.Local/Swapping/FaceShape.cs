@@ -72,7 +72,7 @@ public static class FaceShape
     /// The skin of a face (CV_8UC1): <paramref name="face"/> without the eyes, brows and the mouth's
     /// opening, whose whites, hair and teeth would skew a skin colour match.
     /// </summary>
-    public static Mat SkinMask(Size size, IReadOnlyList<Point2f> l, Mat face)
+    public static Mat SkinMask(IReadOnlyList<Point2f> l, Mat face)
     {
         var skin = face.Clone();
         var width = MathF.Sqrt((l[0].X - l[16].X) * (l[0].X - l[16].X) + (l[0].Y - l[16].Y) * (l[0].Y - l[16].Y));

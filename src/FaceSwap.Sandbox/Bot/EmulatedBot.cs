@@ -117,7 +117,8 @@ public sealed class EmulatedBot : IAsyncDisposable
         await _stopping.CancelAsync();
         try { await Task.WhenAll(_running.Keys).WaitAsync(TimeSpan.FromSeconds(5)); }
         catch (Exception) { /* stopping: cancellations and late failures no longer matter */ }
-        _stopping.Dispose();
+        // _stopping is not disposed: a render still running past the wait may yet start a job, which must find its
+        // token cancelled (and stay in the saved state), not disposed.
     }
 
     private async Task WorkAsync(ChannelReader<PendingInteraction> reader)
@@ -168,8 +169,10 @@ public sealed class EmulatedBot : IAsyncDisposable
         var age = due - interaction.AcceptedAt;
         var first = plan.Pattern switch
         {
-            ReplyPattern.Deferred when age < InteractionTokenLifetime => EditResponse(interaction, acknowledgement!, answer.Content, answer.Files),
-            ReplyPattern.FollowUp when age < InteractionTokenLifetime => PostFollowUp(interaction, acknowledgement!, answer.Content, answer.Files),
+            ReplyPattern.Deferred when age < InteractionTokenLifetime && acknowledgement is not null =>
+                EditResponse(interaction, acknowledgement, answer.Content, answer.Files),
+            ReplyPattern.FollowUp when age < InteractionTokenLifetime && acknowledgement is not null =>
+                PostFollowUp(interaction, acknowledgement, answer.Content, answer.Files),
             ReplyPattern.Immediate when age < InitialResponseDeadline => PostResponse(interaction, answer.Content, answer.Files, flags: 0),
             _ => null,
         };

@@ -19,9 +19,6 @@ public sealed record AsyncJob(string Kind, string JobId, string? Prompt, byte[]?
 /// </summary>
 public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRenderer renderer, long maxPixels)
 {
-    private readonly SandboxState _state = state;
-    private readonly IBotImageRenderer _renderer = renderer;
-
     /// <summary>
     /// The bot's first look at an image: too many pixels (read from the header, never decoded) or no face. Null when
     /// the image can go on.
@@ -29,7 +26,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
     private async Task<BotAnswer?> RefuseImageAsync(byte[] image, CancellationToken ct)
     {
         if (MediaSniffer.IsOverPixelLimit(image, maxPixels)) return Text(BotTexts.ImageTooLarge(maxPixels));
-        return await _renderer.HasFaceAsync(image, ct) ? null : Text(BotTexts.NoFace);
+        return await renderer.HasFaceAsync(image, ct) ? null : Text(BotTexts.NoFace);
     }
 
     public Task<BotAnswer> AnswerAsync(AcceptedInteraction interaction, CancellationToken ct) => interaction.Command.Name switch
@@ -111,7 +108,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
 
     private async Task<BotAnswer> InSwapperAsync(AcceptedInteraction interaction, CancellationToken ct)
     {
-        var target = interaction.Target!.Attachments.FirstOrDefault(a => a.ContentType.StartsWith("image/", StringComparison.Ordinal));
+        var target = interaction.Target?.Attachments.FirstOrDefault(a => a.ContentType.StartsWith("image/", StringComparison.Ordinal));
         if (target is null) return Text(BotTexts.TargetHasNoImage);
         var defaults = interaction.Channel.SavedIds.Defaults;
         if (defaults.Count == 0) return Text(BotTexts.NoDefaultId);
@@ -125,7 +122,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
         if (ids.Unknown(slots) is [var missing, ..]) return Text(BotTexts.IdNotFound(missing));
         if (await RefuseImageAsync(target, ct) is { } refusedTarget) return refusedTarget;
         if (Charge(interaction, cost) is { } refusal) return refusal;
-        var result = await _renderer.RenderSwapAsync(ids.FirstFace(slots), target, ct);
+        var result = await renderer.RenderSwapAsync(ids.FirstFace(slots), target, ct);
         var (left, total) = Credits(interaction);
         return new BotAnswer(BotTexts.SwapResult(interaction.User.UserId, names, left, total), [ResultFile(result, "INSwapper")]);
     }
@@ -148,7 +145,7 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
 
         if (await RefuseImageAsync(target.Bytes, ct) is { } refusedStill) return refusedStill;
         if (Charge(interaction, CreditPrices.PicsiImage) is { } refusedImage) return refusedImage;
-        var result = await _renderer.RenderSwapAsync(source.Bytes, target.Bytes, ct);
+        var result = await renderer.RenderSwapAsync(source.Bytes, target.Bytes, ct);
         var (left, total) = Credits(interaction);
         return new BotAnswer(BotTexts.PicsiResult(interaction.User.UserId, left, total), [ResultFile(result, "Picsi.Ai")]);
     }
@@ -182,17 +179,17 @@ public sealed class InsightFaceSwapCommands(SandboxState state, IBotImageRendere
 
     /// <summary>Makes an asynchronous job's result file: a prompt picture, or the finished file it already holds.</summary>
     public async Task<SandboxFile> RenderAsync(AsyncJob job, CancellationToken ct) =>
-        job.Finished ?? ResultFile(await _renderer.RenderPromptAsync(job.Subject, job.Prompt ?? "", ct), $"Picsi.Ai_{job.Kind}");
+        job.Finished ?? ResultFile(await renderer.RenderPromptAsync(job.Subject, job.Prompt ?? "", ct), $"Picsi.Ai_{job.Kind}");
 
     /// <summary>Charges the command; when the day's credits do not cover it, the refusal to send instead.</summary>
     private BotAnswer? Charge(AcceptedInteraction interaction, int cost)
     {
-        var (charged, left) = _state.Credits.TryCharge(interaction.User.UserId, cost);
-        return charged ? null : Text(BotTexts.CreditsExhausted(interaction.User.UserId, cost, left, _state.Credits.Total));
+        var (charged, left) = state.Credits.TryCharge(interaction.User.UserId, cost);
+        return charged ? null : Text(BotTexts.CreditsExhausted(interaction.User.UserId, cost, left, state.Credits.Total));
     }
 
     private (int Left, int Total) Credits(AcceptedInteraction interaction) =>
-        (_state.Credits.Left(interaction.User.UserId), _state.Credits.Total);
+        (state.Credits.Left(interaction.User.UserId), state.Credits.Total);
 
     private static SandboxFile ResultFile(RenderedImage image, string stem) => new($"{stem}.{image.FileExtension}", image.Bytes);
 

@@ -77,4 +77,5 @@ public sealed record ChannelMessage(
     string? ApplicationId = null,
     string? WebhookId = null,
     int Flags = 0,
-    DateTimeOffset? EditedTimestamp = null);
+    DateTimeOffset? EditedTimestamp = null,
+    IReadOnlyList<MessageAuthor>? Mentions = null);

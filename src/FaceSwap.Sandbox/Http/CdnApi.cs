@@ -27,7 +27,7 @@ public static class CdnApi
     {
         var query = context.Request.Query;
         // An expired or forged link answers 404, without saying which: developers/reference.mdx is silent on the
-        // status, and the stricter answer gives nothing away.
+        // status; the text is what users report for expired links (docs/sandbox.md, "Attachment links").
         if (!ulong.TryParse(attachment_id, out ulong id)
             || !state.Cdn.IsValid(channel_id, id, filename, query["ex"], query["is"], query["hm"])
             || state.FindAttachment(id) is not { } attachment

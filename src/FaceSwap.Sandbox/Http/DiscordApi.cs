@@ -82,8 +82,8 @@ public static class DiscordApi
     }
 
     /// <summary>
-    /// The user-account route clients send commands with: 204 and no body (as the proxies in
-    /// research/discord-proxy-anchors.md §1.3 read it), so the client learns neither the interaction id nor anything else.
+    /// The user-account route clients send commands with (not in Discord's docs): 204 and no body, the only answer
+    /// open-source clients such as novicezk/midjourney-proxy count as success. The client learns no interaction id.
     /// </summary>
     private static async Task<IResult> CreateInteraction(HttpContext context, SandboxState state, EmulatedBot bot)
     {
@@ -126,8 +126,9 @@ public static class DiscordApi
     {
         if (Access(state, DiscordGate.AccountOf(context), channel_id) is { } denied) return denied;
         var channel = state.FindChannel(channel_id)!;
-        if (!SnowflakeGenerator.TryParse(message_id, out ulong id) || channel.History.Find(id) is not { } message)
-            return DiscordErrors.UnknownMessage();
+        if (!SnowflakeGenerator.TryParse(message_id, out ulong id))
+            return DiscordErrors.InvalidFormBody("message_id", "NUMBER_TYPE_COERCE", $"Value \"{message_id}\" is not snowflake.");
+        if (channel.History.Find(id) is not { } message) return DiscordErrors.UnknownMessage();
         return Ok(MessageWire.ToWire(message, MessageWire.OriginOf(context.Request), state.Cdn, channel.History));
     }
 

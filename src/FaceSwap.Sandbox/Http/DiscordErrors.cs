@@ -10,6 +10,8 @@ public static class DiscordErrors
     public static IResult UnknownChannel() => Json(404, new ErrorObject("Unknown Channel", 10003));
     public static IResult UnknownMessage() => Json(404, new ErrorObject("Unknown Message", 10008));
     public static IResult MissingAccess() => Json(403, new ErrorObject("Missing Access", 50001));
+    public static IResult CloudflareBlocked() =>
+        Json(403, new ErrorObject("Cloudflare is blocking your request. This can often be resolved by setting a proper User Agent", 40333));
     public static IResult MissingPermissions() => Json(403, new ErrorObject("Missing Permissions", 50013));
     public static IResult VerificationRequired() => Json(403, new ErrorObject("You need to verify your account in order to perform this action.", 40002));
 

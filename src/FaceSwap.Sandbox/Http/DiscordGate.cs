@@ -36,6 +36,14 @@ public sealed class DiscordGate
             return;
         }
 
+        // reference.mdx, "User Agent": requests without a valid one "may be blocked"; the sandbox blocks them, with
+        // the JSON error code 40333 (topics/opcodes-and-status-codes.mdx).
+        if (string.IsNullOrWhiteSpace(context.Request.Headers.UserAgent))
+        {
+            await DiscordErrors.CloudflareBlocked().ExecuteAsync(context);
+            return;
+        }
+
         var route = context.GetEndpoint()?.Metadata.GetMetadata<DiscordRoute>();
         if (route is null)
         {
@@ -74,8 +82,20 @@ public sealed class DiscordGate
             await RateLimited(context, decision.ResetAfter, decision.Global, decision);
             return;
         }
+        // reference.mdx, "Content Type": a body must be application/json, application/x-www-form-urlencoded or
+        // multipart/form-data, "Failing to do so will result in a 50035".
+        if (!HttpMethods.IsGet(context.Request.Method) && !HasValidContentType(context.Request))
+        {
+            await DiscordErrors.InvalidFormBody("", "CONTENT_TYPE_INVALID", "Expected Content-Type application/json, application/x-www-form-urlencoded or multipart/form-data.")
+                .ExecuteAsync(context);
+            return;
+        }
         await _next(context);
     }
+
+    private static bool HasValidContentType(HttpRequest request) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.Value?.ToLowerInvariant() is "application/json" or "application/x-www-form-urlencoded" or "multipart/form-data";
 
     private static async Task RateLimited(HttpContext context, TimeSpan retryAfter, bool global, RateLimitDecision decision)
     {

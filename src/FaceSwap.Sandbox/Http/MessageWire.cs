@@ -18,7 +18,7 @@ public static class MessageWire
         ChannelId = message.ChannelId,
         Author = UserObject.From(message.Author),
         Attachments = message.Attachments.Select(a => ToWire(a, origin, cdn)).ToArray(),
-        Mentions = MentionedUsers(message),
+        Mentions = (message.Mentions ?? []).Select(UserObject.From).ToArray(),
         Timestamp = DiscordJson.FormatTimestamp(message.Timestamp),
         EditedTimestamp = message.EditedTimestamp is { } edited ? DiscordJson.FormatTimestamp(edited) : null,
         Flags = message.Flags,
@@ -53,10 +53,4 @@ public static class MessageWire
     }
 
     public static Uri OriginOf(HttpRequest request) => new($"{request.Scheme}://{request.Host}");
-
-    // The bot's replies start with "<@user>"; Discord lists such users in mentions. Only the id is known here.
-    private static IReadOnlyList<object> MentionedUsers(ChannelMessage message) =>
-        message.Interaction is { } meta && message.Content.Contains($"<@{meta.User.Id}>", StringComparison.Ordinal)
-            ? [UserObject.From(meta.User)]
-            : [];
 }

@@ -15,6 +15,11 @@ internal sealed class StateFile
     private readonly string _blobs;
     private readonly Lock _gate = new();
 
+    // Every save writes the whole state, so each file's name (its hash) is worked out once per byte array, and a
+    // blob known to be on disk is not looked for again.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], string> _names = new();
+    private readonly HashSet<string> _written = [];
+
     public StateFile(string directory)
     {
         _directory = directory;
@@ -28,7 +33,7 @@ internal sealed class StateFile
     {
         if (!File.Exists(StatePath)) return null;
         using var stream = File.OpenRead(StatePath);
-        var snapshot = JsonSerializer.Deserialize<SandboxSnapshot>(stream, Options(new BlobConverter(_blobs, null)));
+        var snapshot = JsonSerializer.Deserialize<SandboxSnapshot>(stream, Options(new BlobConverter(this, null)));
         return snapshot is { Version: SandboxSnapshot.CurrentVersion }
             ? snapshot
             : throw new InvalidDataException($"{StatePath}: unknown sandbox state version {snapshot?.Version}");
@@ -61,12 +66,17 @@ internal sealed class StateFile
             string temporary = StatePath + ".tmp";
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                JsonSerializer.Serialize(stream, snapshot, Options(new BlobConverter(_blobs, referenced)));
+                JsonSerializer.Serialize(stream, snapshot, Options(new BlobConverter(this, referenced)));
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, StatePath, overwrite: true);
             foreach (var blob in Directory.EnumerateFiles(_blobs))
-                if (!referenced.Contains(Path.GetFileName(blob)) && !blob.EndsWith(".tmp", StringComparison.Ordinal)) File.Delete(blob);
+            {
+                string name = Path.GetFileName(blob);
+                if (referenced.Contains(name) || name.EndsWith(".tmp", StringComparison.Ordinal)) continue;
+                File.Delete(blob);
+                _written.Remove(name);
+            }
         }
     }
 
@@ -77,24 +87,34 @@ internal sealed class StateFile
     };
 
     /// <summary>Writes a byte array as the SHA-256 of its content, the bytes going to a blob file of that name.</summary>
-    private sealed class BlobConverter(string directory, HashSet<string>? referenced) : JsonConverter<byte[]>
+    private sealed class BlobConverter(StateFile file, HashSet<string>? referenced) : JsonConverter<byte[]>
     {
-        public override byte[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            File.ReadAllBytes(Path.Combine(directory, reader.GetString() ?? throw new JsonException("a blob name is required")));
+        public override byte[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            string name = reader.GetString() ?? throw new JsonException("a blob name is required");
+            var bytes = File.ReadAllBytes(Path.Combine(file._blobs, name));
+            file._names.AddOrUpdate(bytes, name);
+            file._written.Add(name);
+            return bytes;
+        }
 
         public override void Write(Utf8JsonWriter writer, byte[] value, JsonSerializerOptions options)
         {
-            string name = Convert.ToHexStringLower(SHA256.HashData(value));
-            string path = Path.Combine(directory, name);
-            if (!File.Exists(path))
+            string name = file._names.GetValue(value, bytes => Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            if (!file._written.Contains(name))
             {
-                string temporary = path + ".tmp";
-                using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+                string path = Path.Combine(file._blobs, name);
+                if (!File.Exists(path))
                 {
-                    stream.Write(value);
-                    stream.Flush(flushToDisk: true);
+                    string temporary = path + ".tmp";
+                    using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+                    {
+                        stream.Write(value);
+                        stream.Flush(flushToDisk: true);
+                    }
+                    File.Move(temporary, path, overwrite: true);
                 }
-                File.Move(temporary, path, overwrite: true);
+                file._written.Add(name);
             }
             referenced?.Add(name);
             writer.WriteStringValue(name);

@@ -102,7 +102,7 @@ public static class JsonBodies
         {
             JsonValueKind.String => node.GetValue<string>().Trim(),
             JsonValueKind.Number when number => node.ToJsonString(),
-            _ => throw new RefusedException(Refusal.NotText(name)),
+            _ => throw new RefusedException(Refusal.NotText(name, number)),
         };
         if (FieldLimits.Check(name, text) is { } tooLong) throw new RefusedException(tooLong);
         return text.Length == 0 ? null : text;

@@ -207,8 +207,8 @@ public static class SwapQuality
         // The median over the 68 points: a misplaced face moves most of them, while one point that dlib
         // puts elsewhere on the new face (a mouth corner of a smile pasted on pursed lips, the jaw line
         // that follows whichever silhouette is stronger) does not count as a misplaced face.
-        var agreement = MedianDistance(readBack.Landmarker!.Locate(target, before.Box), expected) / iod;
-        var error = MedianDistance(readBack.Landmarker.Locate(result, after.Box), expected) / iod;
+        var agreement = MedianDistance(readBack.Landmarker!.Locate(target, before), expected) / iod;
+        var error = MedianDistance(readBack.Landmarker.Locate(result, after), expected) / iod;
         return (error, agreement, "");
     }
 

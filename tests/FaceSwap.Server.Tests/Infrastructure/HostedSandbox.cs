@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using FaceSwap.Sandbox;
+using FaceSwap.Sandbox.Bot;
 using FaceSwap.Sandbox.Discord;
 
 namespace FaceSwap.Server.Tests.Infrastructure;
@@ -7,10 +7,10 @@ namespace FaceSwap.Server.Tests.Infrastructure;
 /// <summary>
 /// The Discord emulator in the test's own process, outside the server: it outlives a killed server, and it is
 /// tuned for load (no daily credit limit, generous rate limits, every channel with a saved face). Each channel
-/// has its own emulated Discord user. What the bot received is read back from the channels' histories: every
-/// command it took gets a reply carrying the interaction's id and command name (Discord's interaction_metadata).
+/// has its own emulated Discord user. What the bot received is read from the sandbox's log of the interactions
+/// Discord accepted. The reply plan has a fixed seed, so a failure can be replayed with the same patterns.
 /// </summary>
-public sealed partial class HostedSandbox : IAsyncDisposable
+public sealed class HostedSandbox : IAsyncDisposable
 {
     private HostedSandbox(SandboxServer server, SandboxOptions options, IReadOnlyList<SandboxChannelAccount> channels)
     {
@@ -36,6 +36,7 @@ public sealed partial class HostedSandbox : IAsyncDisposable
             DailyCredits = 1_000_000,
             GlobalRequestsPerSecond = 100_000,
             RateLimits = SandboxRoutes.All.ToDictionary(r => r, _ => generous),
+            Replies = new ReplyPlanOptions { Seed = 20261130 },
         };
         var server = await SandboxServer.StartAsync(options);
         var list = new List<SandboxChannelAccount>();

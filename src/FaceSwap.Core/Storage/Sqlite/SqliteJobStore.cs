@@ -136,18 +136,20 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more
-        // than laneDepth jobs leased, and ordering by place first makes the lanes take turns.
+        // than laneDepth jobs leased, and ordering by place first makes the lanes take turns. Places follow the
+        // order of insertion (rowid), not the created times, which requests racing to insert may commit out of
+        // order: a job that commits late never lands in front of jobs already running.
         var rows = (await connection.QueryAsync<ClaimRow>(
             $"""
             WITH lanes AS (
-                SELECT id, lease_owner, lease_until_ms, created_ms,
-                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY created_ms, id) AS place
+                SELECT id, rowid AS sequence, lease_owner, lease_until_ms,
+                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY rowid) AS place
                 FROM jobs WHERE {Executing}
             )
             UPDATE jobs SET lease_owner = @leaseOwner, lease_until_ms = @until, attempt = attempt + 1
             WHERE id IN (SELECT id FROM lanes
                          WHERE place <= @laneDepth AND (lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)
-                         ORDER BY place, created_ms, id LIMIT @max)
+                         ORDER BY place, sequence LIMIT @max)
             RETURNING status, attempt, max_attempts AS MaxAttempts, data
             """,
             new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max }, transaction)).ToList();
