@@ -154,6 +154,12 @@ public sealed class CommandIntake(
             }
         }
         stored?.Invoke(job.Id);
+        if (submission.RespondAsync)
+        {
+            // The job is committed: that is all a client that asked to be answered at once waits for.
+            dispatcher.Wake();
+            return new IntakeResult.Accepted(job, Replayed: false);
+        }
         return new IntakeResult.Accepted(await WakeAndAnswerAsync(job, blocking, cancellationToken), Replayed: false);
     }
 

@@ -5,7 +5,9 @@ public sealed record SubmittedFile(string Field, string DeclaredName, string? De
 
 /// <summary>
 /// A command request as the API read it, before any check: its text fields (trimmed, empty ones left out),
-/// its file parts, and who sent it. <see cref="CommandIntake"/> decides what becomes of it.
+/// its file parts, and who sent it. <see cref="CommandIntake"/> decides what becomes of it. With
+/// <see cref="RespondAsync"/> (RFC 7240 <c>Prefer: respond-async</c>) the client takes the job as soon as it is
+/// stored, and reads its status and results later.
 /// </summary>
 public sealed record Submission(
     CommandSpec Command,
@@ -13,7 +15,8 @@ public sealed record Submission(
     long? TokenId,
     IReadOnlyDictionary<string, string> Fields,
     IReadOnlyList<SubmittedFile> Files,
-    string? IdempotencyKey = null)
+    string? IdempotencyKey = null,
+    bool RespondAsync = false)
 {
     public string? Field(string name) => Fields.GetValueOrDefault(name);
 }

@@ -37,7 +37,7 @@ public static class CommandRequest
             await JsonBodies.DrainAsync(request);
             throw;
         }
-        return new Submission(spec, caller.UserId, caller.Token.Id, fields, files, key);
+        return new Submission(spec, caller.UserId, caller.Token.Id, fields, files, key, Preferences.RespondAsync(request));
     }
 
     private static async Task ReadBodyAsync(HttpContext http, CommandSpec spec, long maxFileBytes, Dictionary<string, string> fields, List<SubmittedFile> files)

@@ -27,6 +27,12 @@ public static class CommandsApi
         {
             case IntakeResult.Accepted accepted:
                 if (accepted.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+                if (submission.RespondAsync && !accepted.Replayed)
+                {
+                    // RFC 7240: the preference was honoured, and 202 says the job was accepted, not done.
+                    http.Response.Headers["Preference-Applied"] = "respond-async";
+                    return TypedResults.Json(JobView.Render(accepted.Job, BaseUrls.Of(http, server)), statusCode: StatusCodes.Status202Accepted);
+                }
                 return TypedResults.Json(JobView.Render(accepted.Job, BaseUrls.Of(http, server)));
             case IntakeResult.Refused refused:
                 return refused.Refusal.ToResult();

@@ -60,17 +60,7 @@ public static class JobsApi
     private static void ApplyWait(HttpContext http, TimeSpan wait) =>
         http.Response.Headers["Preference-Applied"] = $"wait={(int)wait.TotalSeconds}";
 
-    private static TimeSpan? PreferredWait(HttpRequest request)
-    {
-        if (request.Headers["Prefer"].Count == 0) return null;
-        foreach (var preference in request.Headers["Prefer"].SelectMany(v => (v ?? "").Split(',', ';')))
-        {
-            var parts = preference.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length == 2 && parts[0].Equals("wait", StringComparison.OrdinalIgnoreCase) && int.TryParse(parts[1], out var seconds) && seconds > 0)
-                return TimeSpan.FromSeconds(Math.Min(seconds, MaxWait.TotalSeconds));
-        }
-        return null;
-    }
+    private static TimeSpan? PreferredWait(HttpRequest request) => Preferences.Wait(request, MaxWait);
 
     /// <summary>
     /// Server-sent events: the job now, then each change, until it is terminal; comments keep idle
