@@ -339,6 +339,7 @@ public sealed class DiscordEngine(
                     CommandName = step.Command,
                     IsMessageCommand = step.IsMessageCommand,
                     TargetMessageId = step.TargetMessageId,
+                    Prompt = step.Options.FirstOrDefault(o => o.Name == "prompt")?.Value,
                     SentAfter = sentAfter,
                     FirstReplyMessageId = state.FirstReplyMessageId,
                     TextTokens = [.. step.TextTokens ?? [], .. state.TextTokens],

@@ -77,6 +77,19 @@ public class ReplyMatcherTests
     }
 
     [Fact]
+    public void An_answer_echoing_another_prompt_is_another_command_of_ours()
+    {
+        // The vendor's jobid page shows the bot echoing the prompt, options appended: "[prompt: '… --square']".
+        var headshot = new ReplyExpectation { UserId = Us, CommandName = "headshot", SentAfter = SentAfter, Prompt = "a mad king" };
+        string Submitted(string prompt) => Answer(Id(1), $"<@{Us}>  Picsi.Ai Headshot Job Submitted [jobid: 8a1f574fdbf79e8cd57e070476d9d5f3] [credits: 4] [prompt: '{prompt}'] (796/800 credits remaining)");
+
+        Assert.Equal(ReplyMatch.FirstReply, ReplyMatcher.Match(headshot, Parse(Submitted("a mad king --no green --square")), Bot));
+        Assert.Equal(ReplyMatch.None, ReplyMatcher.Match(headshot, Parse(Submitted("a wizard")), Bot));
+        // An answer that echoes no prompt is judged as before.
+        Assert.Equal(ReplyMatch.FirstReply, ReplyMatcher.Match(headshot, Parse(Answer(Id(1), "<@53908099506183680> Your command was received and is being processed")), Bot));
+    }
+
+    [Fact]
     public void Answers_to_other_users_older_messages_and_chat_never_match()
     {
         Assert.Equal(ReplyMatch.None, ReplyMatcher.Match(Expect(), Parse(Answer(Id(1), "idname me created", user: Someone)), Bot));

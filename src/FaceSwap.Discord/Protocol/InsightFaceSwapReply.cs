@@ -108,6 +108,16 @@ public sealed partial record InsightFaceSwapReply(
         return text.ToString();
     }
 
+    /// <summary>
+    /// The prompt the bot echoes in a headshot/changebg answer (<c>[prompt: '…']</c>, as the vendor's jobid page
+    /// shows it); null when the message echoes none.
+    /// </summary>
+    public static string? EchoedPrompt(string content) =>
+        PromptEchoPattern().Match(content) is { Success: true } m ? m.Groups[1].Value : null;
+
+    [GeneratedRegex(@"\[prompt:\s*'(.*?)'\]", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex PromptEchoPattern();
+
     [GeneratedRegex(@"default\s+ID\(?s?\)?:?\s*(?:`([^`]*)`|none\b)", RegexOptions.IgnoreCase)]
     private static partial Regex DefaultIdsPattern();
 

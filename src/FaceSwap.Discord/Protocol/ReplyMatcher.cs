@@ -33,6 +33,11 @@ public sealed class ReplyExpectation
     /// </summary>
     public required string SentAfter { get; init; }
     public string? FirstReplyMessageId { get; set; }
+    /// <summary>
+    /// The prompt the command carried (headshot, changebg): an answer echoing another prompt answers another
+    /// command of our user, such as one sent before a restart whose reply a resumed command would otherwise take.
+    /// </summary>
+    public string? Prompt { get; init; }
     /// <summary>Text only this command's replies contain: <c>[SaveID: 'fs…']</c> of a one-off id, <c>[jobid: …]</c>.</summary>
     public List<string> TextTokens { get; init; } = [];
 }
@@ -99,12 +104,28 @@ public static class ReplyMatcher
         {
             return false; // a message command run on another message
         }
+        if (expected.Prompt is { Length: > 0 } prompt && InsightFaceSwapReply.EchoedPrompt(message.Content ?? "") is { } echoed
+            && !SamePrompt(prompt, echoed))
+        {
+            return false; // the answer to another command of ours, with another prompt
+        }
         if (meta.OriginalResponseMessageId is { } original)
         {
             return IsAfter(original, expected.SentAfter);
         }
         var answerType = expected.IsMessageCommand ? DiscordMessage.ContextMenuCommandType : DiscordMessage.ChatInputCommandType;
         return message.Type == answerType;
+    }
+
+    /// <summary>
+    /// Whether an echoed prompt is ours: the bot may append the options to it or shorten it, so one only has
+    /// to begin with the other.
+    /// </summary>
+    private static bool SamePrompt(string sent, string echoed)
+    {
+        sent = sent.Trim();
+        echoed = echoed.Trim().TrimEnd('…');
+        return echoed.Length > 0 && (echoed.StartsWith(sent, StringComparison.OrdinalIgnoreCase) || sent.StartsWith(echoed, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>A message that answers someone else's interaction is never ours, whatever its text says.</summary>
