@@ -86,6 +86,26 @@ public class ReplyPatternTests
         }
     }
 
+    [Fact]
+    public async Task Several_results_awaited_as_edits_are_read_again_with_one_page_around_them()
+    {
+        await using var sandbox = await StartAsync(new() { Seed = 5, Patterns = [ReplyPattern.Immediate], AsyncResults = [AsyncResultStyle.EditFirstReply], OtherTraffic = 0.5 },
+            asyncResultDelayMs: 4000);
+        await using var engine = new EngineUnderTest(sandbox);
+        await engine.SaveIdAsync("me");
+        var jobs = Enumerable.Range(0, 3).Select(i => engine.Job(Verb.Headshot, new() { ["prompt"] = $"wizard {i}" })).ToList();
+
+        await Task.WhenAll(jobs.Select(j => engine.RunAsync(j)));
+
+        Assert.All(jobs, j => Assert.True(j.Completed is not null, $"{j.Failed}"));
+        Assert.All(jobs, j => Assert.Contains("Job Completed", j.Completed!.Value.Message.Content));
+        // While two or more "Job Submitted" messages wait for their edit, one page around them is read instead of
+        // each by id: reads by id are only for a message waited on alone.
+        var around = engine.Count("GET", "/messages?around=");
+        var byId = engine.Matching("GET", "/messages/").Count;
+        Assert.True(around >= 1, $"{around} reads around, {byId} by id");
+    }
+
     [Theory]
     [InlineData(ReplyPattern.EphemeralRefusal)]
     [InlineData(ReplyPattern.NoResponse)]

@@ -39,6 +39,19 @@ public sealed class DiscordRestClient(
         return messages;
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> messages around one, oldest first (developers/resources/message.mdx, "Get
+    /// Channel Messages": <c>around</c>, the message itself included): one read sees the edits of several messages.
+    /// </summary>
+    public async Task<IReadOnlyList<DiscordMessage>> GetMessagesAroundAsync(
+        string token, string channelId, string around, int limit, RequestPurpose purpose, CancellationToken ct)
+    {
+        var messages = await GetJsonAsync<List<DiscordMessage>>(token,
+            $"channels/{channelId}/messages?around={around}&limit={limit}", $"GET /channels/{channelId}/messages", purpose, ct);
+        messages.Sort((a, b) => Snowflake.Compare(a.Id, b.Id));
+        return messages;
+    }
+
     /// <summary>One message by id (to see its edit); null when it was deleted.</summary>
     public async Task<DiscordMessage?> GetMessageAsync(string token, string channelId, string messageId, RequestPurpose purpose, CancellationToken ct)
     {
