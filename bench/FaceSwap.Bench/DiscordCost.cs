@@ -128,7 +128,6 @@ public static partial class DiscordCost
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Services.AddHttpClient();
             var app = builder.Build();
             var proxy = new CountingProxy(app);
             var origin = new Uri(sandboxApi.GetLeftPart(UriPartial.Authority));

@@ -14,18 +14,16 @@ public sealed class FaceSwapServer : IAsyncDisposable
 
     private readonly HostedProcess _process;
 
-    private FaceSwapServer(HostedProcess process, string dataDir, int sandboxPort)
+    private FaceSwapServer(HostedProcess process, string dataDir)
     {
         _process = process;
         DataDir = dataDir;
-        SandboxBaseUrl = new Uri($"http://127.0.0.1:{sandboxPort}");
         // Commands answer after their engine's first reply or end: on one busy Discord channel that can be minutes.
         Client = CreateClient(TimeSpan.FromMinutes(10));
     }
 
     public HostedProcess Process => _process;
     public Uri BaseUrl => _process.BaseUrl;
-    public Uri SandboxBaseUrl { get; }
     public string DataDir { get; }
     public HttpClient Client { get; }
 
@@ -46,7 +44,7 @@ public sealed class FaceSwapServer : IAsyncDisposable
         };
         args.AddRange(settings.Select(s => $"--{s.Key}={s.Value}"));
         var process = await HostedProcess.StartAsync(dll, args, Path.Combine(work, name + ".log"), "/healthz");
-        return new FaceSwapServer(process, dataDir, sandboxPort);
+        return new FaceSwapServer(process, dataDir);
     }
 
     public HttpClient CreateClient(TimeSpan timeout)

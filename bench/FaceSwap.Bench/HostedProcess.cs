@@ -80,13 +80,6 @@ public sealed class HostedProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS");
     }
 
-    /// <summary>CPU time (user + system) the process has used.</summary>
-    public TimeSpan CpuTime()
-    {
-        _process.Refresh();
-        return _process.TotalProcessorTime;
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_process.HasExited) return;

@@ -12,7 +12,6 @@ public sealed class Table
     private readonly List<Row> _rows = [];
     private readonly List<string> _notes = [];
 
-    public IReadOnlyList<Row> Rows => _rows;
 
     public void Add(Row row)
     {

@@ -62,11 +62,11 @@ public sealed class FaceSwapPipeline(FaceModels models)
             var h = Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Top, b.Top);
             return w <= 0 || h <= 0 ? 0 : w * h / Math.Min(a.Width * a.Height, b.Width * b.Height);
         }
-        var kept = new List<AnalysedFace>();
-        foreach (var face in faces.OrderByDescending(f => DetectedFace.IoU(f.Box, Extent(f))))
-            if (kept.All(k => SharedShare(Extent(k), Extent(face)) <= DuplicateOverlap))
+        var kept = new List<(AnalysedFace Face, Rect2f Extent)>();
+        foreach (var face in faces.Select(f => (Face: f, Extent: Extent(f))).OrderByDescending(f => DetectedFace.IoU(f.Face.Box, f.Extent)))
+            if (kept.All(k => SharedShare(k.Extent, face.Extent) <= DuplicateOverlap))
                 kept.Add(face);
-        return kept;
+        return kept.Select(k => k.Face).ToList();
     }
 
     /// <summary>The most prominent face of an image, kept as a <see cref="SavedFace"/> (name left empty).</summary>

@@ -42,10 +42,10 @@ public sealed class SandboxServer : IAsyncDisposable
     public SandboxFaults Faults { get; }
 
     /// <summary>Interactions accepted (204) that the bot has not finished with yet: tests wait for 0 before asserting what never appeared.</summary>
-    public int UnansweredInteractions => _bot.Pending().Interactions.Count;
+    public int UnansweredInteractions => _bot.PendingInteractionCount;
 
     /// <summary>Asynchronous jobs ("Job Submitted") whose result has not appeared yet.</summary>
-    public int UnfinishedJobs => _bot.Pending().Jobs.Count;
+    public int UnfinishedJobs => _bot.PendingJobCount;
 
     /// <summary>The reply plan's seed (the configured one, or the one picked at start): a run can be replayed with it.</summary>
     public int ReplySeed => State.Plan.Seed;

@@ -196,12 +196,10 @@ public sealed class CommandIntake(
     /// </summary>
     private async Task<Job> WakeAndAnswerAsync(Job job, bool blocking, CancellationToken cancellationToken)
     {
-        using var bound = new CancellationTokenSource(options.Value.BlockingWait, clock);
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
         // Watching starts before the dispatcher is woken: the engine sees a waiting client from its first
         // step, and no change can slip between the wake-up and the wait. The watch ends quietly, with the job
         // as last seen, when the bound (or the request) is cancelled.
-        await using var changes = waiters.WatchAsync(job.Id, Timeout.InfiniteTimeSpan, waiting.Token).GetAsyncEnumerator(waiting.Token);
+        await using var changes = waiters.WatchAsync(job.Id, options.Value.BlockingWait, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var watching = await changes.MoveNextAsync();
         dispatcher.Wake();
         var shown = job;

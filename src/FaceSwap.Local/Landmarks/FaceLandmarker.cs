@@ -49,7 +49,7 @@ public sealed class FaceLandmarker(ShapePredictor predictor)
     private Point2f[] LocateFrom(Mat image, Point2f eye0, Point2f eye1, Point2f mouth)
     {
         var points = Predictor.Predict(image, BoxFromKeypoints(eye0, eye1, mouth));
-        return Predictor.Predict(image, FitBox(points));
+        return Refine(image, points);
     }
 
     private static Point2f Apply(Mat m, Point2f p) => new(

@@ -57,12 +57,10 @@ public sealed class ClassicalFaceSwapper
 
         // Fade the swapped region into the full-resolution target: a scaled-down region comes back softer
         // than the photo around it, and only a gradual change hides that.
-        using var swapped = scale == 1f ? work.Clone() : work.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
-        using var weight = scale == 1f ? alpha.Clone() : alpha.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
-        using var rest = new Mat();
-        weight.ConvertTo(rest, MatType.CV_32F, -1, 1);
-        using var composed = new Mat();
-        Cv2.BlendLinear(swapped, targetRoi, weight, rest, composed);
+        using var swappedUp = scale == 1f ? null : work.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
+        using var weightUp = scale == 1f ? null : alpha.Resize(roi.Size, 0, 0, InterpolationFlags.Linear);
+        var weight = weightUp ?? alpha;
+        using var composed = Blend(swappedUp ?? work, targetRoi, weight);
         using var changed = new Mat();
         Cv2.Threshold(weight, changed, 0, 255, ThresholdTypes.Binary);
         using var changedBytes = new Mat();

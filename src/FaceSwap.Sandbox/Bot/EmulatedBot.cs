@@ -73,6 +73,10 @@ public sealed class EmulatedBot : IAsyncDisposable
     }
 
     /// <summary>Interactions accepted but not answered yet, in arrival order, and asynchronous jobs not finished: what a restart must not lose.</summary>
+    public int PendingInteractionCount => _pending.Count;
+
+    public int PendingJobCount => _jobs.Count;
+
     public (IReadOnlyList<PendingInteraction> Interactions, IReadOnlyList<PendingJob> Jobs) Pending() =>
         (_pending.Values.OrderBy(p => p.Interaction.Id).ToArray(), _jobs.Values.OrderBy(j => j.Due).ToArray());
 

@@ -44,17 +44,17 @@ public static class MediaSniffer
     /// <paramref name="maxPixels"/>. Read from the header alone, so a decompression bomb (a 30000² PNG of a few
     /// hundred kilobytes) is refused before any pixel is allocated. An image whose size cannot be read is refused too.
     /// </summary>
-    public static bool FitsPixelLimit(byte[] bytes, long maxPixels)
-    {
-        var (type, width, height) = Describe(bytes, "");
-        return type.StartsWith("image/", StringComparison.Ordinal) && width is > 0 && height is > 0 && (long)width.Value * height.Value <= maxPixels;
-    }
+    public static bool FitsPixelLimit(byte[] bytes, long maxPixels) => PixelCount(bytes) is > 0 and var pixels && pixels <= maxPixels;
 
     /// <summary>Whether the header says this is a still image larger than <paramref name="maxPixels"/>.</summary>
-    public static bool IsOverPixelLimit(byte[] bytes, long maxPixels)
+    public static bool IsOverPixelLimit(byte[] bytes, long maxPixels) => PixelCount(bytes) > maxPixels;
+
+    /// <summary>Width × height from an image's header: 0 when the header gives no size, null when it is not an image.</summary>
+    private static long? PixelCount(byte[] bytes)
     {
         var (type, width, height) = Describe(bytes, "");
-        return type.StartsWith("image/", StringComparison.Ordinal) && (long)(width ?? 0) * (height ?? 0) > maxPixels;
+        if (!type.StartsWith("image/", StringComparison.Ordinal)) return null;
+        return width is > 0 && height is > 0 ? (long)width.Value * height.Value : 0;
     }
 
     public static bool IsAnimated(string contentType) => contentType is "image/gif" || contentType.StartsWith("video/", StringComparison.Ordinal);

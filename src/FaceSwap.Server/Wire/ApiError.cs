@@ -16,7 +16,7 @@ public sealed record ApiError(
 
     public static IResult NoSubscription() => Result(402, "Account has no subscription or subscription expired");
 
-    public static IResult MissingParam(string name) => Result(400, $"Required param {name} is missing or empty");
+    public static IResult MissingParam(string name) => Refusal.MissingParam(name).ToResult();
 
     public static IResult JobNotFound(string jobId) => Result(404, $"Unable to locate job {jobId}");
 
@@ -24,10 +24,9 @@ public sealed record ApiError(
 
     public static IResult NoJobId() => Result(400, "Query param jobid not provided");
 
-    public static IResult NoConfiguration() =>
-        Result(404, "Configuration not found. To create configuration use faceswap/account/channel.");
+    public static IResult NoConfiguration() => Refusal.NoConfiguration().ToResult();
 
-    public static IResult ChannelNotFound() => Result(404, "Configuration not found for provided channel");
+    public static IResult ChannelNotFound() => Refusal.ChannelNotFound().ToResult();
 }
 
 /// <summary>429 for a busy channel: the error shape plus the jobs it is busy with.</summary>
