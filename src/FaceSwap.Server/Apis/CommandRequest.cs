@@ -158,19 +158,9 @@ public static class CommandRequest
         BufferBody = false,
     };
 
-    private static async Task<byte[]> ReadBoundedAsync(Stream body, long max, string field, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > max)
-                throw new RefusedException(413, $"File {field} is too large", $"More than {max} bytes; the limit is {max} bytes.");
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
+    private static Task<byte[]> ReadBoundedAsync(Stream body, long max, string field, CancellationToken cancellationToken) =>
+        BoundedRead.ReadAsync(body, max,
+            () => new RefusedException(413, $"File {field} is too large", $"More than {max} bytes; the limit is {max} bytes."), cancellationToken);
 
     private static async Task<string> ReadTextAsync(Stream body, string field, CancellationToken cancellationToken)
     {

@@ -46,26 +46,21 @@ public static class JsonBodies
 
     private static async Task<byte[]> ReadBoundedAsync(Stream body, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16384];
-        int read;
         try
         {
-            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > FieldLimits.MaxJsonBytes)
-                {
-                    await DrainAsync(body);
-                    throw new RefusedException(413, "Request is too large", $"A JSON body may have at most {FieldLimits.MaxJsonBytes} bytes.");
-                }
-                buffer.Write(chunk, 0, read);
-            }
+            return await BoundedRead.ReadAsync(body, FieldLimits.MaxJsonBytes,
+                () => new RefusedException(413, "Request is too large", $"A JSON body may have at most {FieldLimits.MaxJsonBytes} bytes."),
+                cancellationToken);
+        }
+        catch (RefusedException)
+        {
+            await DrainAsync(body);
+            throw;
         }
         catch (BadHttpRequestException e)
         {
             throw new RefusedException(e.StatusCode == 413 ? 413 : 400, "Malformed JSON body", e.Message);
         }
-        return buffer.ToArray();
     }
 
     /// <summary>How long a refused request's unread body is read and dropped, so the client gets the answer rather than a reset.</summary>
