@@ -47,7 +47,9 @@ internal static class PostgresSchema
             );
 
             -- One row per job; its columns say everything about execution. "sequence" is the order of insertion
-            -- within a lane (inserts of one lane are serialized, so it is also their commit order).
+            -- within a lane (inserts of one lane are serialized, so it is also their commit order). "data" is the
+            -- job document as text, not jsonb, which refuses some strings a user may send (\u0000); the one field
+            -- looked up inside it, the upstream message id, has its own column.
             CREATE TABLE jobs (
                 id text PRIMARY KEY,
                 sequence bigint GENERATED ALWAYS AS IDENTITY,
@@ -62,12 +64,13 @@ internal static class PostgresSchema
                 attempt integer NOT NULL DEFAULT 0,
                 max_attempts integer NOT NULL DEFAULT 3,
                 expired boolean NOT NULL DEFAULT false,
-                data jsonb NULL
+                message_id text NULL,
+                data text NULL
             );
             CREATE INDEX jobs_lanes ON jobs (user_id, channel, sequence) WHERE status IN ('created','started','progress');
             CREATE INDEX jobs_user ON jobs (user_id, created_ms);
             CREATE INDEX jobs_created ON jobs (created_ms) WHERE NOT expired;
-            CREATE INDEX jobs_message ON jobs (user_id, channel, (data #>> '{upstream,messageId}')) WHERE NOT expired;
+            CREATE INDEX jobs_message ON jobs (user_id, channel, message_id) WHERE message_id IS NOT NULL;
             CREATE TABLE attachments (
                 id text PRIMARY KEY,
                 job_id text NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
