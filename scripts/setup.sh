@@ -12,6 +12,8 @@ ldconfig -p | grep -q 'libgtk-3.so.0' || missing+=(libgtk-3-0)
 [ -d /usr/share/opencv4/haarcascades ] || missing+=(opencv-data)
 [ -f /usr/share/dlib/shape_predictor_68_face_landmarks.dat ] || missing+=(libdlib-data)
 command -v wrk >/dev/null || missing+=(wrk)   # the HTTP load generator of bench/run.sh
+# PostgreSQL's server binaries: the tests start their own server from them (scripts/postgres.sh).
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root=""

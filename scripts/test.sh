@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the solution and ends with one line: "N passed, N failed, N skipped",
 # counted from the test results (TRX), not from dotnet test's console summary.
+# A PostgreSQL of its own (scripts/postgres.sh, under artifacts/postgres) serves every test project through
+# FACESWAP_TEST_POSTGRES, and is stopped at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -18,6 +20,18 @@ if [ $build -ne 0 ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+pg_dir="$(pwd)/artifacts/postgres"
+bash scripts/postgres.sh stop "$pg_dir" 2>/dev/null
+rm -rf "$pg_dir"
+trap 'bash scripts/postgres.sh stop "$pg_dir"' EXIT
+if pg_env="$(bash scripts/postgres.sh start "$pg_dir")"; then
+  eval "$pg_env"
+  postgres_started=1
+else
+  echo "PostgreSQL did not start: the tests that need it skip, and the run fails"
+  postgres_started=0
+fi
+
 dotnet test FaceSwap.slnx -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 status=$?
@@ -43,6 +57,10 @@ if [ $bench -eq 0 ]; then
 else
   echo "bench smoke run failed (exit $bench); its output ($bench_log) ends with:"
   tail -n 30 "$bench_log"
+  failed=$((failed + 1))
+  status=1
+fi
+if [ $postgres_started -eq 0 ]; then
   failed=$((failed + 1))
   status=1
 fi

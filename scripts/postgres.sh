@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL for the tests: Debian's server binaries run as an ordinary process with its own data
+# folder, never the system cluster and never port 5432. It listens on 127.0.0.1 on a free port (trust auth on
+# loopback only) and on a unix socket in the folder; fsync stays on, since the tests check durability.
+#
+# Usage:
+#   eval "$(scripts/postgres.sh start <dir>)"   starts it (or finds it running) and prints
+#                                             export FACESWAP_TEST_POSTGRES='<admin connection string>'
+#   scripts/postgres.sh stop <dir>             stops it; the folder (and its postgres.log) stays
+#
+# As root, the server runs as the `postgres` system user (initdb refuses root); the folder is then given to it.
+#   FACESWAP_PG_BIN   the server's bin folder (default: the newest /usr/lib/postgresql/*/bin)
+set -euo pipefail
+
+usage() { echo "usage: $0 start|stop <dir>" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+action="$1"
+mkdir -p "$2"
+dir="$(cd "$2" && pwd)"
+data="$dir/data"
+
+bin="${FACESWAP_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+if [ -z "$bin" ] || [ ! -x "$bin/pg_ctl" ]; then
+  echo "postgres.sh: no PostgreSQL server binaries (install Debian's postgresql package: scripts/setup.sh)" >&2
+  exit 1
+fi
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+connection_string() {
+  echo "Host=127.0.0.1;Port=$(cat "$dir/port");Username=postgres;Database=postgres"
+}
+
+running() { [ -f "$data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+case "$action" in
+start)
+  if running; then
+    echo "export FACESWAP_TEST_POSTGRES='$(connection_string)'"
+    exit 0
+  fi
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$dir"
+    if ! runuser -u postgres -- test -w "$dir"; then
+      echo "postgres.sh: the postgres user cannot write $dir (a parent folder is closed to it); choose a folder under /tmp" >&2
+      exit 1
+    fi
+  fi
+  # The socket lives in the folder unless its path would pass the 107-byte limit of unix socket paths.
+  sockets="$dir"
+  if [ $(( ${#dir} + 18 )) -gt 100 ]; then
+    sockets="$(mktemp -d "${TMPDIR:-/tmp}/faceswap-pg.XXXXXX")"
+    [ "$(id -u)" = 0 ] && chown postgres: "$sockets"
+  fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    rm -rf "$data"
+    as_owner "$bin/initdb" -D "$data" -U postgres --auth=trust --no-locale -E UTF8 --no-instructions >"$dir/initdb.log" 2>&1 || {
+      cat "$dir/initdb.log" >&2; exit 1; }
+  fi
+  for attempt in 1 2 3 4 5 6 7 8; do
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    port_taken "$port" && continue
+    # Settings on the command line: the data folder's own files stay as initdb wrote them.
+    if as_owner "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 start -o "\
+ -c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$sockets'\
+ -c max_connections=400 -c shared_buffers=128MB -c fsync=on -c synchronous_commit=on -c full_page_writes=on\
+ -c max_wal_size=2GB -c log_min_messages=warning -c log_min_error_statement=panic" >/dev/null; then
+      echo "$port" >"$dir/port"
+      echo "export FACESWAP_TEST_POSTGRES='$(connection_string)'"
+      exit 0
+    fi
+  done
+  echo "postgres.sh: PostgreSQL did not start; its log ($dir/postgres.log) ends with:" >&2
+  tail -n 20 "$dir/postgres.log" >&2
+  exit 1
+  ;;
+stop)
+  if running; then as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+  ;;
+*) usage ;;
+esac
