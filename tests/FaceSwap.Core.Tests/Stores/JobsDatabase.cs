@@ -3,29 +3,23 @@ using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Storage.Postgres;
 using FaceSwap.Core.Storage.Sqlite;
+using FaceSwap.Core.Tests.Infrastructure;
 using FaceSwap.Core.Tests.Postgres;
 using FaceSwap.Core.Webhooks;
 
-namespace FaceSwap.Core.Tests.Infrastructure;
+namespace FaceSwap.Core.Tests.Stores;
 
 /// <summary>
-/// A fresh database of one storage provider, for the stores' contract tests that run on every provider: a new
-/// SQLite file, or a new database on the test PostgreSQL server (the test skips, saying why, without one).
+/// One empty database on either storage provider for the job-side stores (jobs, deliveries, Idempotency-Keys):
+/// a new SQLite file, or a new database on the test PostgreSQL server (the test skips, saying why, without one).
+/// A test opens it once more per extra node; the contract tests run the same assertions on both.
 /// </summary>
-public abstract class TestStores : IAsyncDisposable
+public abstract class JobsDatabase : IAsyncDisposable
 {
-    public const string Sqlite = "sqlite";
-    public const string Postgres = "postgres";
+    public static Task<JobsDatabase> SqliteAsync() => Task.FromResult<JobsDatabase>(new SqliteStores());
 
-    /// <summary>The providers, as xunit theory data.</summary>
-    public static TheoryData<string> Providers => new(Sqlite, Postgres);
-
-    public static async Task<TestStores> CreateAsync(string provider) => provider switch
-    {
-        Sqlite => new SqliteStores(),
-        Postgres => new PostgresStores(await TestPostgres.CreateAsync()),
-        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "no such storage provider"),
-    };
+    /// <summary>Skips the calling test when no test PostgreSQL is named (FACESWAP_TEST_POSTGRES).</summary>
+    public static async Task<JobsDatabase> PostgresAsync() => new PostgresStores(await TestPostgres.CreateAsync());
 
     /// <summary>The test's own job store.</summary>
     public abstract IJobStore JobStore(JobsOptions? options = null);
@@ -40,6 +34,9 @@ public abstract class TestStores : IAsyncDisposable
 
     public abstract IIdempotencyStore IdempotencyStore();
 
+    /// <summary>A node whose process ends, with no clean-up of what it wrote, when it is disposed.</summary>
+    public abstract Task<EndingNode> CrashingNodeAsync();
+
     /// <summary>A user row (jobs refer to users by id); returns its id.</summary>
     public abstract Task<long> AddUserAsync(string name);
 
@@ -51,7 +48,7 @@ public abstract class TestStores : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    private sealed class SqliteStores : TestStores
+    private sealed class SqliteStores : JobsDatabase
     {
         private readonly TestDatabase _db = new();
 
@@ -65,6 +62,9 @@ public abstract class TestStores : IAsyncDisposable
         public override IDeliveryStore NodeDeliveryStore() => new SqliteDeliveryStore(_db.Open());
 
         public override IIdempotencyStore IdempotencyStore() => new SqliteIdempotencyStore(_db.Database);
+
+        public override Task<EndingNode> CrashingNodeAsync() =>
+            Task.FromResult(new EndingNode(new SqliteIdempotencyStore(_db.Open()), () => ValueTask.CompletedTask));
 
         public override async Task<long> AddUserAsync(string name) =>
             (await new SqliteUserStore(_db.Database).AddUserAsync(name, null, CancellationToken.None)).Id;
@@ -84,7 +84,7 @@ public abstract class TestStores : IAsyncDisposable
         }
     }
 
-    private sealed class PostgresStores(TestPostgres server) : TestStores
+    private sealed class PostgresStores(TestPostgres server) : JobsDatabase
     {
         private readonly PostgresDatabase _database = server.Open();
 
@@ -99,6 +99,13 @@ public abstract class TestStores : IAsyncDisposable
         public override IDeliveryStore NodeDeliveryStore() => new PostgresDeliveryStore(server.Open());
 
         public override IIdempotencyStore IdempotencyStore() => new PostgresIdempotencyStore(_database);
+
+        public override Task<EndingNode> CrashingNodeAsync()
+        {
+            // Its own data source, closed when it ends: the server drops its sessions and their locks, as at a crash.
+            var database = new PostgresDatabase(server.ConnectionString);
+            return Task.FromResult(new EndingNode(new PostgresIdempotencyStore(database), database.DisposeAsync));
+        }
 
         public override async Task<long> AddUserAsync(string name)
         {
@@ -122,4 +129,12 @@ public abstract class TestStores : IAsyncDisposable
 
         public override ValueTask DisposeAsync() => server.DisposeAsync();
     }
+}
+
+/// <summary>A node's stores until its process ends (disposal).</summary>
+public sealed class EndingNode(IIdempotencyStore keys, Func<ValueTask> end) : IAsyncDisposable
+{
+    public IIdempotencyStore Keys => keys;
+
+    public ValueTask DisposeAsync() => end();
 }
