@@ -260,6 +260,21 @@ public abstract class JobStoreContract(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public async Task A_heartbeat_renews_every_lease_its_owner_holds_however_many_lanes_they_are_in()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var jobs = new List<Job>();
+        for (var i = 0; i < 130; i++) jobs.AddRange(await TestJobs.InsertAsync(store, await database.AddUserAsync($"user{i}"), "c", 1, _t0));
+        Assert.Equal(130, (await store.ClaimAsync("a", _t0, _t0 + Lease, 8, 200, CancellationToken.None)).Count);
+
+        var renewed = await store.HeartbeatAsync(jobs.Select(j => j.Id).Append("not-a-job").ToList(), "a", _t0 + 2 * Lease, CancellationToken.None);
+
+        Assert.Equal(jobs.Select(j => j.Id).Order(), renewed.Order());
+        Assert.Empty(await store.ClaimAsync("b", _t0 + Lease + TimeSpan.FromSeconds(1), _t0 + 3 * Lease, 8, 200, CancellationToken.None));
+    }
+
+    [SkippableFact]
     public async Task Two_nodes_claiming_at_once_never_split_a_lane()
     {
         await using var database = await CreateAsync();

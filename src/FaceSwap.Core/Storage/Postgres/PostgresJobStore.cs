@@ -16,6 +16,9 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
 {
     private const string Executing = "status IN ('created','started','progress')";
 
+    /// <summary>Leases renewed per transaction: each takes one advisory lock per lane of its jobs.</summary>
+    private const int HeartbeatSlice = 50;
+
     /// <summary>A lease nobody holds: never taken, handed back, or run out.</summary>
     private const string Unheld = "(lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)";
 
@@ -236,29 +239,33 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     /// </summary>
     public async Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
-        if (ids.Count == 0) return new HashSet<string>();
-        var args = new { ids = ids.ToArray(), leaseOwner, until = JobJson.ToMs(leaseUntil) };
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            $"""
-            SELECT pg_advisory_xact_lock({PostgresDatabase.LaneLockSpace}, lane) FROM (
-                SELECT DISTINCT hashtext(user_id::text || '/' || channel) AS lane
-                FROM jobs WHERE id = ANY(@ids) AND lease_owner = @leaseOwner AND {Executing}
-                ORDER BY lane
-            ) lanes
-            """, args, transaction);
-        var held = await connection.QueryAsync<string>(
-            $"""
-            UPDATE jobs j SET lease_until_ms = @until
-            WHERE j.id = ANY(@ids) AND j.lease_owner = @leaseOwner AND j.{Executing}
-              AND NOT EXISTS (SELECT 1 FROM jobs o
-                              WHERE o.user_id = j.user_id AND o.channel = j.channel AND o.{Executing}
-                                AND o.lease_owner <> @leaseOwner AND o.lease_until_ms > j.lease_until_ms)
-            RETURNING j.id
-            """, args, transaction);
-        var renewed = held.ToHashSet();
-        await transaction.CommitAsync(cancellationToken);
+        var renewed = new HashSet<string>();
+        // In slices, so one transaction never takes more advisory locks than the server's lock table allows
+        // for it (a node may hold thousands of queued jobs).
+        foreach (var slice in ids.Chunk(HeartbeatSlice))
+        {
+            var args = new { ids = slice, leaseOwner, until = JobJson.ToMs(leaseUntil) };
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(
+                $"""
+                SELECT pg_advisory_xact_lock({PostgresDatabase.LaneLockSpace}, lane) FROM (
+                    SELECT DISTINCT hashtext(user_id::text || '/' || channel) AS lane
+                    FROM jobs WHERE id = ANY(@ids) AND lease_owner = @leaseOwner AND {Executing}
+                    ORDER BY lane
+                ) lanes
+                """, args, transaction);
+            renewed.UnionWith(await connection.QueryAsync<string>(
+                $"""
+                UPDATE jobs j SET lease_until_ms = @until
+                WHERE j.id = ANY(@ids) AND j.lease_owner = @leaseOwner AND j.{Executing}
+                  AND NOT EXISTS (SELECT 1 FROM jobs o
+                                  WHERE o.user_id = j.user_id AND o.channel = j.channel AND o.{Executing}
+                                    AND o.lease_owner <> @leaseOwner AND o.lease_until_ms > j.lease_until_ms)
+                RETURNING j.id
+                """, args, transaction));
+            await transaction.CommitAsync(cancellationToken);
+        }
         return renewed;
     }
 
