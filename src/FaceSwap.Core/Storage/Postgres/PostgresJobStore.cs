@@ -1,3 +1,4 @@
+using System.Data;
 using Dapper;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Webhooks;
@@ -10,7 +11,8 @@ namespace FaceSwap.Core.Storage.Postgres;
 /// Jobs shared by every node of a cluster. Claims lock the rows they take with <c>FOR UPDATE SKIP LOCKED</c>, so
 /// two nodes never take the same job and never wait on each other; work on one (user, channel) lane is
 /// serialized by a transaction-level advisory lock on the lane (see <see cref="LaneLock"/>), which is what keeps
-/// a lane on one node at a time and its blocking check race-free.
+/// a lane on one node at a time and its blocking check race-free. Transactions are READ COMMITTED whatever the
+/// server's default: a statement run after a lane's lock was taken must see every commit made before it.
 /// </summary>
 public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOptions> options) : IJobStore
 {
@@ -41,7 +43,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     public async Task<JobInsertion> InsertAsync(Job job, bool exclusiveOnChannel, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // Every insert holds its lane's lock to its commit: the busy check and the insert are one step across
         // nodes, and a lane's sequence numbers commit in order, so a job never lands ahead of running ones.
         await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LaneLock("@UserId", "@Channel")})",
@@ -104,7 +106,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     {
         if (!PostgresDatabase.CanHold(id)) return LeasedWrite.NotWritten;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // The row lock makes read, change and write one step: a claim skips this row meanwhile, and a
         // competing writer waits and then reads what this one wrote.
         var row = await connection.QuerySingleOrDefaultAsync<LeasedRow>(
@@ -172,7 +174,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     {
         var args = new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max };
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more than
         // laneDepth jobs leased, and ordering by place first makes the lanes take turns. A lane where another
         // node holds a live lease is not open to this one: a lane runs on one node at a time.
@@ -246,7 +248,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
         {
             var args = new { ids = slice, leaseOwner, until = JobJson.ToMs(leaseUntil) };
             await using var connection = await database.OpenAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
             await connection.ExecuteAsync(
                 $"""
                 SELECT pg_advisory_xact_lock({PostgresDatabase.LaneLockSpace}, lane) FROM (
@@ -293,7 +295,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     public async Task MarkExpiredAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         await connection.ExecuteAsync("DELETE FROM attachments WHERE job_id = @id", new { id }, transaction);
         // An expired job leaves the executing set too, so no node ever claims it again.
         await connection.ExecuteAsync(
