@@ -17,7 +17,7 @@ public sealed class PostgresNodeTests
         await live.BeginAsync(1, "in-flight", "f", t0, None);
         var ended = new PostgresDatabase(server.ConnectionString);
         await new PostgresIdempotencyStore(ended).BeginAsync(1, "cut-off", "f", t0, None);
-        await ended.DisposeAsync();
+        await server.EndAsync(ended);
 
         // A node that starts later takes every key running before its start for cut off, unless its process lives.
         var starting = new PostgresIdempotencyStore(server.Open());

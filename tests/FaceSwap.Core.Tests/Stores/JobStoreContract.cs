@@ -369,6 +369,27 @@ public abstract class JobStoreContract(ITestOutputHelper output)
         Assert.Null(await store.UpdateAsync(job.Id, j => j with { Status = JobStatus.Cancelled }, CancellationToken.None));
     }
 
+    [SkippableFact]
+    public async Task Keys_no_job_can_have_find_nothing()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var deliveries = database.DeliveryStore();
+        var user = await database.AddUserAsync("ann");
+        var job = (await TestJobs.InsertAsync(store, user, "c", 1, _t0))[0];
+        // A request may carry any character, NUL included (?jobid=%00), which PostgreSQL text cannot hold.
+        var nul = job.Id[..4] + "\0" + job.Id[4..];
+
+        Assert.Equal(JobLookup.Missing, await store.FindAsync(nul, CancellationToken.None));
+        Assert.Null(await store.FindLeasedAsync(nul, "n", CancellationToken.None));
+        Assert.Null(await store.UpdateAsync(nul, j => j with { Status = JobStatus.Cancelled }, CancellationToken.None));
+        Assert.Null(await store.FindByMessageIdAsync(user, "c\0", "\0", CancellationToken.None));
+        Assert.Null(await store.FindAttachmentAsync("\0", CancellationToken.None));
+        Assert.Empty(await deliveries.ListForJobAsync(nul, CancellationToken.None));
+        Assert.Equal(0, await deliveries.StopPendingToAsync(user, "https://receiver.example/\0", CancellationToken.None));
+        Assert.Equal(JobStatus.Created, (await store.FindAsync(job.Id, CancellationToken.None)).Job?.Status);
+    }
+
     private static async Task<bool> AnyExecutingAsync(IJobStore store, IEnumerable<Job> jobs)
     {
         foreach (var job in jobs)
