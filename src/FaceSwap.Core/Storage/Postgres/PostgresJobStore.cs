@@ -155,6 +155,22 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
         return new LeasedWrite(next, false);
     }
 
+    public async Task<IReadOnlyList<Job>> ListRecentAsync(long userId, JobCursor? before, int limit, CancellationToken cancellationToken)
+    {
+        if (before is not null && !PostgresDatabase.CanHold(before.Id)) return [];
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // (created_ms, id) is a total order, so a page boundary between jobs created in the same millisecond loses none.
+        var rows = await connection.QueryAsync<JobRow>(
+            """
+            SELECT status, data FROM jobs
+            WHERE user_id = @userId AND NOT expired
+              AND (@beforeId::text IS NULL OR (created_ms, id COLLATE "C") < (@beforeMs, @beforeId::text COLLATE "C"))
+            ORDER BY created_ms DESC, id COLLATE "C" DESC LIMIT @limit
+            """,
+            new { userId, beforeMs = before is null ? 0 : JobJson.ToMs(before.Created), beforeId = before?.Id, limit = Math.Max(0, limit) });
+        return rows.Select(row => JobJson.DeserializeData(row.Data, row.Status)).ToList();
+    }
+
     public async Task<IReadOnlyList<string>> ListExecutingAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
