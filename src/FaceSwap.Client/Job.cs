@@ -14,8 +14,8 @@ public sealed record Job
     /// <summary>The command, e.g. <c>faceswap-swapid</c> (see <see cref="Verbs"/>).</summary>
     [JsonPropertyName("verb")] public string? Verb { get; init; }
     [JsonPropertyName("status")] public JobStatus Status { get; init; }
-    [JsonPropertyName("created")] public DateTimeOffset? Created { get; init; }
-    [JsonPropertyName("updated")] public DateTimeOffset? Updated { get; init; }
+    [JsonPropertyName("created"), JsonConverter(typeof(WireTimestampConverter))] public DateTimeOffset? Created { get; init; }
+    [JsonPropertyName("updated"), JsonConverter(typeof(WireTimestampConverter))] public DateTimeOffset? Updated { get; init; }
     [JsonPropertyName("prompt")] public string? Prompt { get; init; }
     [JsonPropertyName("a_background_photo_of")] public string? BackgroundPhotoOf { get; init; }
     [JsonPropertyName("options")] public string? Options { get; init; }
@@ -87,6 +87,20 @@ internal sealed class JobStatusConverter : JsonConverter<JobStatus>
 
     public override void Write(Utf8JsonWriter writer, JobStatus value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.ToWire());
+}
+
+/// <summary>Job times as the API writes them: ISO 8601 UTC with milliseconds, <c>2023-09-09T02:04:49.667Z</c>.</summary>
+internal sealed class WireTimestampConverter : JsonConverter<DateTimeOffset?>
+{
+    public override DateTimeOffset? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && DateTimeOffset.TryParse(reader.GetString(), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset? value, JsonSerializerOptions options)
+    {
+        if (value is { } time) writer.WriteStringValue(time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        else writer.WriteNullValue();
+    }
 }
 
 /// <summary>The job's echo of an uploaded file: its size and type, never its bytes.</summary>
