@@ -68,6 +68,11 @@ public static class FaceSwapCli
             terminal.Console.MarkupLine("[red]The server did not answer in time.[/]");
             return ExitCodes.Unreachable;
         }
+        catch (OperationCanceledException)
+        {
+            terminal.Console.MarkupLine("[yellow]Interrupted; the job goes on (faceswap jobs watch JOBID follows it).[/]");
+            return ExitCodes.Interrupted;
+        }
     }
 
     /// <summary>A client for the configured server; retries are announced on the console.</summary>

@@ -26,6 +26,7 @@ public static class JobOutput
             return job;
         }
         var interactive = terminal.Console.Profile.Capabilities.Interactive;
+        if (interactive) PrintChange(terminal, job);
         await terminal.Console.Status().StartAsync(StatusLine(job), async context =>
         {
             await foreach (var snapshot in client.WatchJobAsync(job.JobId, cancellationToken))
@@ -73,6 +74,11 @@ public static class JobOutput
         if (job.Channel is { } channel) table.AddRow("channel", Markup.Escape(channel));
         if (job.Created is { } created) table.AddRow("created", Markup.Escape(created.ToString("u")));
         if (job.Updated is { } updated) table.AddRow("updated", Markup.Escape(updated.ToString("u")));
+        foreach (var (name, value) in new[] { ("idname", job.IdName), ("prompt", job.Prompt), ("a_background_photo_of", job.BackgroundPhotoOf),
+                     ("options", job.Options), ("targetMessageId", job.TargetMessageId), ("messageId", job.MessageId) })
+        {
+            if (value is not null) table.AddRow(name, Markup.Escape(value));
+        }
         if (job.Content is { } content) table.AddRow("content", Markup.Escape(content));
         foreach (var attachment in job.Attachments ?? [])
             table.AddRow("attachment", Markup.Escape($"{attachment.FileName} ({attachment.ContentType}, {attachment.Width}x{attachment.Height}, {attachment.Size} bytes) {attachment.Url}"));

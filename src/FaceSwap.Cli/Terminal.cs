@@ -24,6 +24,8 @@ public static class ExitCodes
     public const int ApiError = 3;
     /// <summary>The server could not be reached.</summary>
     public const int Unreachable = 4;
+    /// <summary>Ctrl+C (128 + SIGINT, as shells count it).</summary>
+    public const int Interrupted = 130;
 }
 
 /// <summary>A mistake of the caller's, reported as it is with <see cref="ExitCodes.Usage"/>.</summary>

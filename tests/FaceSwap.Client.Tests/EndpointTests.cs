@@ -127,6 +127,9 @@ public sealed class EndpointTests : IAsyncLifetime
         var gone = await Assert.ThrowsAsync<FaceSwapApiException>(() => _client.GetAccountAsync("studio"));
         Assert.Equal((404, "Configuration not found for provided channel"), (gone.Code, gone.Error));
         Assert.Equal([TestServer.SandboxChannel], (await _client.ListAccountsAsync()).Keys);
+        // No account at all is the API's 404, which the client lists as none.
+        await _client.DeleteAccountAsync(TestServer.SandboxChannel);
+        Assert.Empty(await _client.ListAccountsAsync());
     }
 
     [Fact]
