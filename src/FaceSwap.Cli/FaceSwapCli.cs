@@ -26,8 +26,8 @@ public static class FaceSwapCli
         var parse = Create(terminal).Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) terminal.Console.MarkupLineInterpolated($"[red]{error.Message}[/]");
-            terminal.Console.MarkupLine("Run [bold]faceswap --help[/] for the commands and their arguments.");
+            foreach (var error in parse.Errors) terminal.Diagnostics.MarkupLineInterpolated($"[red]{error.Message}[/]");
+            terminal.Diagnostics.MarkupLine("Run [bold]faceswap --help[/] for the commands and their arguments.");
             return ExitCodes.Usage;
         }
         return await parse.InvokeAsync(new InvocationConfiguration { Output = terminal.Out, Error = terminal.Out, EnableDefaultExceptionHandler = false },
@@ -43,34 +43,34 @@ public static class FaceSwapCli
         }
         catch (FaceSwapApiException e)
         {
-            terminal.Console.MarkupLineInterpolated($"[red]Error {e.Code}: {e.Error}[/]");
-            if (e.ErrorDetails is { } details) terminal.Console.MarkupLineInterpolated($"[grey]{details}[/]");
-            if (e.ExecutingJobs.Count > 0) terminal.Console.MarkupLineInterpolated($"[grey]Executing jobs: {string.Join(", ", e.ExecutingJobs)}[/]");
+            terminal.Diagnostics.MarkupLineInterpolated($"[red]Error {e.Code}: {e.Error}[/]");
+            if (e.ErrorDetails is { } details) terminal.Diagnostics.MarkupLineInterpolated($"[grey]{details}[/]");
+            if (e.ExecutingJobs.Count > 0) terminal.Diagnostics.MarkupLineInterpolated($"[grey]Executing jobs: {string.Join(", ", e.ExecutingJobs)}[/]");
             return ExitCodes.ApiError;
         }
         catch (UsageException e)
         {
-            terminal.Console.MarkupLineInterpolated($"[red]{e.Message}[/]");
+            terminal.Diagnostics.MarkupLineInterpolated($"[red]{e.Message}[/]");
             return ExitCodes.Usage;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
-            terminal.Console.MarkupLineInterpolated($"[red]{e.Message}[/]");
+            terminal.Diagnostics.MarkupLineInterpolated($"[red]{e.Message}[/]");
             return ExitCodes.Usage;
         }
         catch (HttpRequestException e)
         {
-            terminal.Console.MarkupLineInterpolated($"[red]The server could not be reached: {e.Message}[/]");
+            terminal.Diagnostics.MarkupLineInterpolated($"[red]The server could not be reached: {e.Message}[/]");
             return ExitCodes.Unreachable;
         }
         catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
         {
-            terminal.Console.MarkupLine("[red]The server did not answer in time.[/]");
+            terminal.Diagnostics.MarkupLine("[red]The server did not answer in time.[/]");
             return ExitCodes.Unreachable;
         }
         catch (OperationCanceledException)
         {
-            terminal.Console.MarkupLine("[yellow]Interrupted; the job goes on (faceswap jobs watch JOBID follows it).[/]");
+            terminal.Diagnostics.MarkupLine("[yellow]Interrupted; the job goes on (faceswap jobs watch JOBID follows it).[/]");
             return ExitCodes.Interrupted;
         }
     }
@@ -80,7 +80,7 @@ public static class FaceSwapCli
     {
         var (baseUrl, token) = ConfigFile.Resolve(terminal);
         return new FaceSwapClient(baseUrl, token, options => options.OnRetry = notice =>
-            terminal.Console.MarkupLineInterpolated(
+            terminal.Diagnostics.MarkupLineInterpolated(
                 $"[yellow]{notice.Method} {notice.Path}: {(notice.StatusCode is { } status ? status.ToString() : notice.Failure)}; retry {notice.Attempt} in {notice.Delay.TotalSeconds:0.#} s[/]"));
     }
 }

@@ -98,7 +98,7 @@ public static class JobOutput
         var attachments = job.Attachments ?? [];
         if (attachments.Count == 0)
         {
-            if (!json) terminal.Console.MarkupLine("[yellow]The job has no result files to save.[/]");
+            terminal.Diagnostics.MarkupLine("[yellow]The job has no result files to save.[/]");
             return [];
         }
         var intoFolder = Directory.Exists(output) || output.EndsWith(Path.DirectorySeparatorChar) || output.EndsWith('/');

@@ -3,12 +3,17 @@ using Spectre.Console;
 namespace FaceSwap.Cli;
 
 /// <summary>
-/// What the CLI talks to: the console people read (Spectre), the plain output scripts read (<c>--json</c>),
-/// the environment and the config file's path. The process's own, or a test's.
+/// What the CLI talks to: the console people read (Spectre: tables, the live status), the one for errors and
+/// notices (stderr), the plain output scripts read (<c>--json</c>), the environment and the config file's path.
+/// The process's own, or a test's.
 /// </summary>
-public sealed record Terminal(IAnsiConsole Console, TextWriter Out, Func<string, string?> Environment, string ConfigPath)
+public sealed record Terminal(IAnsiConsole Console, IAnsiConsole Diagnostics, TextWriter Out, Func<string, string?> Environment, string ConfigPath)
 {
-    public static Terminal OfProcess() => new(AnsiConsole.Console, System.Console.Out, System.Environment.GetEnvironmentVariable,
+    public static Terminal OfProcess() => new(
+        AnsiConsole.Console,
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) }),
+        System.Console.Out,
+        System.Environment.GetEnvironmentVariable,
         System.Environment.GetEnvironmentVariable("FACESWAP_CONFIG") is { Length: > 0 } path ? path : ConfigFile.DefaultPath());
 }
 

@@ -63,14 +63,27 @@ public sealed partial class FaceSwapClient
                 }
                 yield break;
             }
+            var events = 0;
             using (response)
             {
                 await foreach (var job in ReadEventsAsync(response, cancellationToken))
                 {
+                    events++;
                     if (last is null || Changed(last, job)) yield return job;
                     last = job;
                     if (job.IsTerminal) yield break;
                 }
+            }
+            // A stream that closes before the job ends is opened again (the server ends long ones); one that
+            // closes without a single event (a proxy in the way) is not, the job is polled instead.
+            if (events == 0)
+            {
+                await foreach (var job in PollAsync(jobId, cancellationToken))
+                {
+                    if (last is null || Changed(last, job)) yield return job;
+                    last = job;
+                }
+                yield break;
             }
         }
     }

@@ -31,7 +31,7 @@ public sealed class CliTests : IAsyncLifetime
     {
         var console = new TestConsole().Width(200);
         var output = new StringWriter();
-        var terminal = new Terminal(console, output, name => environment?.GetValueOrDefault(name), ConfigPath);
+        var terminal = new Terminal(console, console, output, name => environment?.GetValueOrDefault(name), ConfigPath);
         var code = await FaceSwapCli.RunAsync(args, terminal).WaitAsync(TimeSpan.FromSeconds(120));
         return new Run(code, console.Output, output.ToString());
     }
@@ -180,6 +180,10 @@ public sealed class CliTests : IAsyncLifetime
         var missing = await RunAsync("jobs", "get", "0123456789abcdef0123456789abcdef");
         Assert.Equal(ExitCodes.ApiError, missing.ExitCode);
         Assert.Contains("Error 404: Unable to locate job 0123456789abcdef0123456789abcdef", missing.Console);
+
+        var missingJson = await RunAsync("jobs", "get", "0123456789abcdef0123456789abcdef", "--json");
+        Assert.Equal(ExitCodes.ApiError, missingJson.ExitCode);
+        Assert.Equal("", missingJson.Out);
 
         var badToken = await RunAsync(new Dictionary<string, string> { ["FACESWAP_TOKEN"] = "wrong-token-000" }, "jobs", "list");
         Assert.Equal(ExitCodes.ApiError, badToken.ExitCode);
