@@ -1,5 +1,4 @@
 using FaceSwap.Client.Tests.Infrastructure;
-using Microsoft.Extensions.Time.Testing;
 
 namespace FaceSwap.Client.Tests;
 
@@ -25,36 +24,25 @@ public sealed class RetryTests
         });
     }
 
-    private static async Task<T> DriveAsync<T>(FakeTimeProvider clock, Task<T> task)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!task.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            clock.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.WhenAny(task, Task.Delay(2));
-        }
-        return await task;
-    }
-
     [Fact]
     public async Task A_command_is_retried_on_429_and_503_after_the_Retry_After_delays_with_one_key()
     {
         await using var peer = await FlakyPeerAsync((429, "7"), (503, "3"));
-        var clock = new FakeTimeProvider();
+        var time = new TimerLog();
         var notices = new List<RetryNotice>();
         using var client = new FaceSwapClient(peer.BaseUrl, "token", o =>
         {
-            o.TimeProvider = clock;
+            o.TimeProvider = time;
             o.OnRetry = notice => { lock (notices) notices.Add(notice); };
         });
-        var started = clock.GetUtcNow();
 
-        var job = await DriveAsync(clock, client.ListIdAsync());
+        var job = await time.RunAsync(client.ListIdAsync());
 
         Assert.Equal("j1", job.JobId);
         Assert.Equal(3, peer.Requests.Count);
         Assert.Equal([(TimeSpan.FromSeconds(7), (int?)429), (TimeSpan.FromSeconds(3), (int?)503)], notices.Select(n => (n.Delay, n.StatusCode)));
-        Assert.True(clock.GetUtcNow() - started >= TimeSpan.FromSeconds(10), "the retries waited as long as Retry-After said");
+        // The retries waited as long as Retry-After said, on the client's clock.
+        Assert.Equal([TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(3)], time.Delays);
         // Every attempt carried the same key, so the server could answer a repeat with the first job.
         var keys = peer.Requests.Select(r => r.Headers["idempotency-key"]).Distinct().ToList();
         Assert.Single(keys);
@@ -65,21 +53,24 @@ public sealed class RetryTests
     public async Task A_read_is_retried_on_5xx_with_backoff_when_no_Retry_After_is_given()
     {
         await using var peer = await FlakyPeerAsync((500, null), (502, null));
-        var clock = new FakeTimeProvider();
+        var time = new TimerLog();
         var notices = new List<RetryNotice>();
         using var client = new FaceSwapClient(peer.BaseUrl, "token", o =>
         {
-            o.TimeProvider = clock;
+            o.TimeProvider = time;
             o.RetryBaseDelay = TimeSpan.FromSeconds(1);
             o.OnRetry = notice => { lock (notices) notices.Add(notice); };
         });
 
-        var job = await DriveAsync(clock, client.GetJobAsync("j1"));
+        var job = await time.RunAsync(client.GetJobAsync("j1"));
 
         Assert.Equal("j1", job.JobId);
         Assert.Equal(3, peer.Requests.Count);
         Assert.Equal([1, 2], notices.Select(n => n.Attempt));
-        Assert.All(notices, n => Assert.True(n.Delay > TimeSpan.Zero));
+        // Exponential backoff with jitter around 1 s, then 2 s; what the client waited is what it announced.
+        Assert.Equal(notices.Count, time.Delays.Count);
+        Assert.All(notices.Zip(time.Delays), pair => Assert.InRange((pair.First.Delay - pair.Second).Duration(), TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
+        Assert.All(notices, n => Assert.InRange(n.Delay, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(2 * n.Attempt)));
     }
 
     [Fact]
@@ -104,14 +95,14 @@ public sealed class RetryTests
             Interlocked.Increment(ref count);
             return Peer.JsonAsync(response, 429, """{"error":"Channel 1 is busy","code":429,"executingJobs":["a1","b2"]}""", ("Retry-After", "1"));
         });
-        var clock = new FakeTimeProvider();
+        var time = new TimerLog();
         using var client = new FaceSwapClient(peer.BaseUrl, "token", o =>
         {
-            o.TimeProvider = clock;
+            o.TimeProvider = time;
             o.MaxRetries = 2;
         });
 
-        var refused = await Assert.ThrowsAsync<FaceSwapApiException>(() => DriveAsync(clock, client.SwapIdAsync("me", TestServer.Face())));
+        var refused = await Assert.ThrowsAsync<FaceSwapApiException>(() => time.RunAsync(client.SwapIdAsync("me", TestServer.Face())));
 
         Assert.Equal(3, count);
         Assert.Equal((429, "Channel 1 is busy"), (refused.Code, refused.Error));

@@ -94,7 +94,7 @@ public sealed class WaitingTests
     /// The commercial service's answers: the job from <c>GET /jobs/?jobid=</c> (started three times, then
     /// completed), no <c>Preference-Applied</c>, and no <c>/jobs/stream</c>.
     /// </summary>
-    private static Task<Peer> CommercialPeerAsync(FakeTimeProvider clock, List<DateTimeOffset> readsAt)
+    private static Task<Peer> CommercialPeerAsync(TimeProvider clock, List<DateTimeOffset> readsAt)
     {
         var reads = 0;
         return Peer.StartAsync((request, response) =>
@@ -110,52 +110,37 @@ public sealed class WaitingTests
         });
     }
 
-    /// <summary>Moves the fake clock in small steps until <paramref name="task"/> ends (the client waits on it between polls).</summary>
-    private static async Task<T> DriveAsync<T>(FakeTimeProvider clock, Task<T> task)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!task.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            clock.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.WhenAny(task, Task.Delay(2));
-        }
-        return await task;
-    }
-
     [Fact]
     public async Task Without_Preference_Applied_the_client_polls_with_growing_intervals()
     {
-        var clock = new FakeTimeProvider();
+        var time = new TimerLog();
         var readsAt = new List<DateTimeOffset>();
-        await using var peer = await CommercialPeerAsync(clock, readsAt);
+        await using var peer = await CommercialPeerAsync(time, readsAt);
         using var client = new FaceSwapClient(peer.BaseUrl, "user:1-abc", o =>
         {
-            o.TimeProvider = clock;
+            o.TimeProvider = time;
             o.MinPollInterval = TimeSpan.FromSeconds(2);
-            o.MaxPollInterval = TimeSpan.FromSeconds(30);
+            o.MaxPollInterval = TimeSpan.FromSeconds(5);
         });
 
-        var done = await DriveAsync(clock, client.WaitForCompletionAsync("j1"));
+        var done = await time.RunAsync(client.WaitForCompletionAsync("j1"));
 
         Assert.Equal(JobStatus.Completed, done.Status);
-        Assert.Equal(4, readsAt.Count);
-        // Unchanged answers double the interval: 2 s after the first read, then 4 s, then 8 s.
-        var gaps = readsAt.Zip(readsAt.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
-        Assert.Equal(3, gaps.Count);
-        foreach (var (gap, expected) in gaps.Zip(new[] { 2.0, 4.0, 8.0 }))
-            Assert.InRange(gap, expected, expected + 0.5);
+        // Unchanged answers double the interval up to its maximum: 2 s, 4 s, then 5 s.
+        Assert.Equal([TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5)], time.Delays);
+        Assert.Equal([0.0, 2, 6, 11], readsAt.Select(t => (t - readsAt[0]).TotalSeconds));
         Assert.All(peer.Requests.Where(r => r.PathAndQuery.StartsWith("/v1/faceswap/jobs/?")), r => Assert.Equal("wait=50", r.Headers["prefer"]));
     }
 
     [Fact]
     public async Task Without_a_job_stream_WatchJob_falls_back_to_polling()
     {
-        var clock = new FakeTimeProvider();
+        var time = new TimerLog();
         var readsAt = new List<DateTimeOffset>();
-        await using var peer = await CommercialPeerAsync(clock, readsAt);
-        using var client = new FaceSwapClient(peer.BaseUrl, "user:1-abc", o => o.TimeProvider = clock);
+        await using var peer = await CommercialPeerAsync(time, readsAt);
+        using var client = new FaceSwapClient(peer.BaseUrl, "user:1-abc", o => o.TimeProvider = time);
 
-        var snapshots = await DriveAsync(clock, Collect(client.WatchJobAsync("j1")));
+        var snapshots = await time.RunAsync(Collect(client.WatchJobAsync("j1")));
 
         Assert.Equal([JobStatus.Started, JobStatus.Completed], snapshots.Select(s => s.Status));
         Assert.Equal("/v1/faceswap/jobs/stream?jobid=j1", peer.Requests.First().PathAndQuery);
