@@ -18,6 +18,7 @@ public static class FaceSwapCli
         root.Subcommands.Add(AccountCommands.Create(terminal));
         foreach (var command in BotCommands.Create(terminal)) root.Subcommands.Add(command);
         root.Subcommands.Add(JobCommands.Create(terminal));
+        root.Subcommands.Add(WebhookCommands.Create(terminal));
         return root;
     }
 

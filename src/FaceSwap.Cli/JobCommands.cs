@@ -64,7 +64,9 @@ public static class JobCommands
             return JobOutput.ExitCode(job);
         }));
 
-        return new Command("jobs", "Your jobs: list, get, cancel, watch") { list, get, cancel, watch };
+        var jobs = new Command("jobs", "Your jobs: list, get, cancel, watch, deliveries, redeliver") { list, get, cancel, watch };
+        foreach (var command in WebhookCommands.JobCommands(terminal)) jobs.Subcommands.Add(command);
+        return jobs;
     }
 
     private static Argument<string> JobId() => new("jobid") { Description = "The job's id" };

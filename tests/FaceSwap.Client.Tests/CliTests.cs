@@ -170,6 +170,39 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Webhook_settings_deliveries_and_redelivery()
+    {
+        await ConfigureAsync();
+        await using var receiver = await Peer.StartAsync((_, response) =>
+        {
+            response.StatusCode = 200;
+            return Task.CompletedTask;
+        });
+        Assert.Equal(0, (await RunAsync("webhook", "set", receiver.Url("/hook"), "--events", "started")).ExitCode);
+        using var client = _server.Client();
+        var secret = (await client.GetWebhookSettingsAsync()).Secret!;
+        var show = await RunAsync("webhook", "show");
+        Assert.Contains(receiver.Url("/hook"), show.Console);
+        Assert.Contains("final, started", show.Console);
+        Assert.DoesNotContain(secret, show.Console);
+        var revealed = await RunAsync("webhook", "show", "--show-secret", "--json");
+        Assert.Equal(secret, JsonDocument.Parse(revealed.Out).RootElement.GetProperty("secret").GetString());
+
+        var listed = await RunAsync("listid", "--json");
+        var jobId = JsonDocument.Parse(listed.Out).RootElement.GetProperty("jobid").GetString()!;
+        await receiver.WaitForRequestsAsync(1);
+        Assert.Equal(0, (await RunAsync("jobs", "redeliver", jobId)).ExitCode);
+        await receiver.WaitForRequestsAsync(2);
+        var deliveries = await RunAsync("jobs", "deliveries", jobId, "--json");
+        Assert.Equal(0, deliveries.ExitCode);
+        Assert.Equal(2, JsonDocument.Parse(deliveries.Out).RootElement.GetArrayLength());
+
+        Assert.Equal(ExitCodes.Usage, (await RunAsync("webhook", "set")).ExitCode);
+        Assert.Equal(0, (await RunAsync("webhook", "set", "--clear")).ExitCode);
+        Assert.Contains("replyUrl: (none)", (await RunAsync("webhook", "show")).Console);
+    }
+
+    [Fact]
     public async Task Errors_print_the_APIs_text_and_exit_with_their_codes()
     {
         var unconfigured = await RunAsync("listid");

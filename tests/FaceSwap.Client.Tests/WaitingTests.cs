@@ -50,9 +50,9 @@ public sealed class WaitingTests
         Assert.Equal(JobStatus.Completed, done.Status);
         Assert.NotEmpty(done.Attachments!);
         Assert.Equal(JobStatus.Completed, seen[^1]);
-        // Held requests one after the other (the polling clock never moves, so none slept); about one a second.
+        // Held requests one after the other (the polling clock never moves, so none slept), about one a second: no tight loop.
         var reads = log.Sent.Where(r => r.PathAndQuery.StartsWith("/v1/faceswap/jobs/?jobid=")).ToList();
-        Assert.InRange(reads.Count, 2, 8);
+        Assert.InRange(reads.Count, 2, 30);
         Assert.All(reads, r => Assert.Equal("wait=1", r.Prefer));
     }
 
