@@ -29,7 +29,19 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     public PostgresDatabase(string connectionString)
     {
         DataSource = NpgsqlDataSource.Create(connectionString);
-        Migrate();
+        try
+        {
+            Migrate();
+        }
+        catch (NpgsqlException e)
+        {
+            DataSource.Dispose();
+            // Where it tried (never the password) and what the server or network said: a setting to fix at start-up.
+            var target = new NpgsqlConnectionStringBuilder(connectionString);
+            throw new StorageConfigurationException(
+                $"cannot open the PostgreSQL database {target.Database ?? "(default)"} on {target.Host}:{target.Port} as {target.Username ?? "(default user)"} " +
+                $"(ConnectionStrings:{StorageProvider.ConnectionStringName}): {e.Message}", e);
+        }
     }
 
     public NpgsqlDataSource DataSource { get; }
