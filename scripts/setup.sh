@@ -12,6 +12,7 @@ ldconfig -p | grep -q 'libgtk-3.so.0' || missing+=(libgtk-3-0)
 [ -d /usr/share/opencv4/haarcascades ] || missing+=(opencv-data)
 [ -f /usr/share/dlib/shape_predictor_68_face_landmarks.dat ] || missing+=(libdlib-data)
 command -v wrk >/dev/null || missing+=(wrk)   # the HTTP load generator of bench/run.sh
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root=""
