@@ -5,6 +5,7 @@ import * as state from './jobs-state.js';
 import { renderJobList, renderJobDetail } from './jobs-view.js';
 import { renderSubmit } from './submit-view.js';
 import { renderChannels } from './channels-view.js';
+import { relativeTime } from './dom.js';
 
 const signin = document.getElementById('signin');
 const signinForm = document.getElementById('signin-form');
@@ -67,6 +68,8 @@ function enter() {
   app.hidden = false;
   setLive('connecting', 'Connecting…');
   followJobs();
+  // At once, whether or not the stream gets through (a proxy may buffer it); read again at "ready".
+  state.readFirstPage().catch(() => {});
   route();
 }
 
@@ -119,6 +122,10 @@ document.getElementById('signout').addEventListener('click', () => {
 });
 
 window.addEventListener('hashchange', route);
+// "just now" becomes "3 min ago" without redrawing anything.
+setInterval(() => {
+  for (const element of document.querySelectorAll('time[datetime]')) element.textContent = relativeTime(element.dateTime);
+}, 30000);
 
 if (session.token) enter();
 else showSignIn(null);

@@ -99,8 +99,12 @@ function inputs(job) {
   return [...texts, ...files];
 }
 
-function deliveriesTable(deliveries) {
-  if (deliveries.length === 0) return h('p', { class: 'muted', id: 'no-deliveries' }, 'No delivery yet: the replyUrl is called when the job ends.');
+function deliveriesTable(deliveries, job) {
+  if (deliveries.length === 0) {
+    return h('p', { class: 'muted', id: 'no-deliveries' }, job && !job.replyUrl
+      ? 'This job has no replyUrl, so nothing is delivered.'
+      : 'No delivery yet: the replyUrl is called when the job ends.');
+  }
   return h('table', { class: 'table', id: 'deliveries' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Event'), h('th', {}, 'Receiver'), h('th', {}, 'State'), h('th', {}, 'Attempts'))),
     h('tbody', {}, deliveries.map((delivery) => h('tr', { dataset: { webhookId: delivery.webhookId, state: delivery.state } },
@@ -129,7 +133,7 @@ export function renderJobDetail(view, jobId) {
   async function loadDeliveries() {
     try {
       const deliveries = await api.deliveries(jobId);
-      if (!closed) deliveriesBox.replaceChildren(deliveriesTable(deliveries));
+      if (!closed) deliveriesBox.replaceChildren(deliveriesTable(deliveries, state.get(jobId)));
       return deliveries;
     } catch (e) {
       if (!closed) deliveriesBox.replaceChildren(h('p', { class: 'form-error' }, e.message));
@@ -180,16 +184,23 @@ export function renderJobDetail(view, jobId) {
             detailItem('Error', job.error && h('span', { class: 'job-error' }, job.error, job.errorDetails ? ` — ${job.errorDetails}` : '')),
             detailItem('Reply URL', job.replyUrl),
             detailItem('Reply ref', job.replyRef)))),
-      h('section', { class: 'card' }, h('div', { class: 'section-head' }, h('h2', {}, 'Webhook deliveries'),
-        !job.replyUrl && h('span', { class: 'muted small' }, 'This job has no replyUrl.')), deliveriesBox));
+      h('section', { class: 'card' }, h('h2', {}, 'Webhook deliveries'), deliveriesBox));
   }
 
   body.append(h('p', { class: 'muted' }, 'Loading the job…'));
   clear(view).append(h('a', { class: 'back', href: '#/jobs' }, '← All jobs'), error, body);
   const known = state.get(jobId);
   if (known) draw(known);
-  api.job(jobId).then((job) => { state.upsert(job); if (!closed) draw(state.get(jobId)); }).catch(showError);
-  loadDeliveries();
+  api.job(jobId).then((job) => {
+    state.upsert(job);
+    if (closed) return;
+    draw(state.get(jobId));
+    loadDeliveries();
+  }).catch((e) => {
+    if (closed) return;
+    body.replaceChildren();
+    showError(e);
+  });
   const unsubscribe = state.subscribe((job) => {
     if (job?.jobid !== jobId) return;
     draw(job);
