@@ -18,10 +18,10 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     private DashboardServer Server => fixture.Server;
     private static FileInfo Photo(string relative) => new(DashboardFixture.Fixture(relative));
 
-    /// <summary>The bootstrap user's face "astro", saved once on the local channel (saveid is idempotent by name).</summary>
-    private async Task<JsonObject> SaveAstronautAsync()
+    /// <summary>The bootstrap user's face "astro" on the channel (saving it again replaces it).</summary>
+    private async Task<JsonObject> SaveAstronautAsync(string channel = "local")
     {
-        var saved = await DashboardFixture.SubmitAsync(Server.Client, "saveid", ("channel", "local"), ("idname", "astro"), ("image", Photo("astronaut.png")));
+        var saved = await DashboardFixture.SubmitAsync(Server.Client, "saveid", ("channel", channel), ("idname", "astro"), ("image", Photo("astronaut.png")));
         var done = await DashboardFixture.WhenDoneAsync(Server.Client, (string)saved["jobid"]!);
         Assert.Equal("completed", (string?)done["status"]);
         return done;
@@ -88,22 +88,36 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     }
 
     [SkippableFact]
-    public async Task A_job_submitted_through_the_API_appears_live_and_completes_with_its_thumbnail_without_a_reload()
+    public async Task A_job_submitted_through_the_API_appears_live_and_moves_to_completed_with_its_thumbnail_without_a_reload()
     {
         fixture.RequireAvailable();
-        await SaveAstronautAsync();
+        await SaveAstronautAsync(DashboardFixture.SandboxChannel);
         var page = await fixture.SignInAsync();
         await page.EvaluateAsync("() => { window.stillTheSamePage = true; }");
 
-        var job = await DashboardFixture.SubmitAsync(Server.Client, "swapid", ("channel", "local"), ("idname", "astro"), ("image", Photo("face-api/sample2.jpg")));
-        var jobId = (string)job["jobid"]!;
-        var row = page.Locator($".job-row[data-jobid='{jobId}']");
-        await row.WaitForAsync();
-        await page.Locator($".job-row[data-jobid='{jobId}'][data-status=completed]").WaitForAsync();
+        // The emulated bot takes its time, so the job is seen running before it ends.
+        var sandbox = Server.Service<SandboxServer>();
+        sandbox.Faults.BotReplyDelay = TimeSpan.FromSeconds(5);
+        string jobId;
+        try
+        {
+            var job = await DashboardFixture.SubmitAsync(Server.Client, "swapid", ("channel", DashboardFixture.SandboxChannel), ("idname", "astro"),
+                ("image", Photo("face-api/sample2.jpg")));
+            jobId = (string)job["jobid"]!;
+            var running = page.Locator($".job-row[data-jobid='{jobId}']");
+            await running.WaitForAsync();
+            Assert.Contains(await running.GetAttributeAsync("data-status"), new[] { "created", "started", "progress" });
+            await Screenshots.SaveAsync(page, "jobs-running");
+        }
+        finally
+        {
+            sandbox.Faults.BotReplyDelay = TimeSpan.Zero;
+        }
 
+        var row = page.Locator($".job-row[data-jobid='{jobId}'][data-status=completed]");
+        await row.WaitForAsync();
         Assert.True(await ImageLoadedAsync(row.Locator("img.thumb")), "the thumbnail did not load");
-        var thumbnailSource = await row.Locator("img.thumb").GetAttributeAsync("src");
-        Assert.Contains("width=", thumbnailSource);
+        Assert.Contains("width=", await row.Locator("img.thumb").GetAttributeAsync("src"));
         // Scaled by the server: the thumbnail is far smaller than the 1920-pixel result.
         Assert.InRange(await row.Locator("img.thumb").EvaluateAsync<int>("img => img.naturalWidth"), 1, 128);
         Assert.True(await page.EvaluateAsync<bool>("() => window.stillTheSamePage === true"), "the page was reloaded");
@@ -143,13 +157,15 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Screenshots.SaveAsync(page, "submit-preview");
 
         await page.ClickAsync("#submit-button");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("#/jobs/[0-9a-f]{32}$"));
+        // Sent: the page moves to the job; refused: it says why (and the test shows it).
+        await page.WaitForFunctionAsync("() => /^#\\/jobs\\/[0-9a-f]{32}$/.test(location.hash) || !document.getElementById('submit-error')?.hidden");
+        if (!page.Url.Contains("#/jobs/")) Assert.Fail($"the swap was refused: {await page.Locator("#submit-error").TextContentAsync()}");
         var jobId = new Uri(page.Url).Fragment.Split('/')[^1];
+        var job = await DashboardFixture.WhenDoneAsync(Server.Client, jobId);
+        Assert.True((string?)job["status"] == "completed", job.ToJsonString());
         await page.Locator("h1 .badge[data-status=completed]").WaitForAsync();
         Assert.True(await ImageLoadedAsync(page.Locator("img.result-image")), "the result did not load");
 
-        var job = await DashboardFixture.WhenDoneAsync(Server.Client, jobId);
-        Assert.Equal("completed", (string?)job["status"]);
         Assert.Equal("faceswap-swapid", (string?)job["verb"]);
         Assert.Equal("local", (string?)job["channel"]);
         Assert.Equal(new FileInfo(Photo("face-api/sample3.jpg").FullName).Length, (long)job["image"]!["size"]!);
@@ -163,9 +179,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     {
         fixture.RequireAvailable();
         // Credits come with the emulated bot's replies ("(left/total credits remaining)").
-        var saved = await DashboardFixture.SubmitAsync(Server.Client, "saveid", ("channel", DashboardFixture.SandboxChannel), ("idname", "astro"),
-            ("image", Photo("astronaut.png")));
-        Assert.Equal("completed", (string?)(await DashboardFixture.WhenDoneAsync(Server.Client, (string)saved["jobid"]!))["status"]);
+        await SaveAstronautAsync(DashboardFixture.SandboxChannel);
         var swapped = await DashboardFixture.SubmitAsync(Server.Client, "swapid", ("channel", DashboardFixture.SandboxChannel), ("idname", "astro"),
             ("image", Photo("face-api/sample2.jpg")));
         Assert.Equal("completed", (string?)(await DashboardFixture.WhenDoneAsync(Server.Client, (string)swapped["jobid"]!))["status"]);

@@ -87,7 +87,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
-        context.SetDefaultTimeout(90_000);
+        context.SetDefaultTimeout(180_000);
         var page = await context.NewPageAsync();
         var errors = _pageErrors.GetOrCreateValue(page);
         // Script errors and refused loads (a Content-Security-Policy violation is one) fail the test; an HTTP error
