@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage;
 using FaceSwap.Dashboard.Tests.Infrastructure;
 using FaceSwap.Sandbox;
@@ -238,6 +239,40 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         var second = ids.Single(id => id != first);
         Assert.Contains(second, fixture.Receiver.WebhookIds);
         await Screenshots.SaveAsync(page, "job-deliveries");
+        fixture.AssertNoPageErrors(page);
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task Older_jobs_load_a_page_at_a_time()
+    {
+        fixture.RequireAvailable();
+        var (user, token) = await Server.AddUserAsync($"pager{Guid.NewGuid():N}"[..16]);
+        var store = Server.Service<IJobStore>();
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        var ids = new List<string>();
+        for (var i = 0; i < 35; i++)
+        {
+            // Stored as finished jobs of a channel the user does not have: listed, never run.
+            var job = new Job
+            {
+                Id = JobIds.NewJobId(), UserId = user.Id, Verb = Verb.Headshot, Status = JobStatus.Completed,
+                Created = start.AddMinutes(i), Updated = start.AddMinutes(i), Channel = "archive",
+                Fields = new Dictionary<string, string> { ["prompt"] = $"portrait {i}" },
+            };
+            Assert.True((await store.InsertAsync(job, false, CancellationToken.None)).Inserted);
+            ids.Add(job.Id);
+        }
+
+        var page = await fixture.SignInAsync(token);
+        await page.Locator(".job-row").Nth(29).WaitForAsync();
+        Assert.Equal(30, await page.Locator(".job-row").CountAsync());
+        Assert.Equal(ids[^1], await page.Locator(".job-row").First.GetAttributeAsync("data-jobid"));
+        await page.ClickAsync("#load-more");
+        await page.Locator(".job-row").Nth(34).WaitForAsync();
+        var shown = await page.Locator(".job-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.jobid)");
+        Assert.Equal(Enumerable.Reverse(ids), shown);
+        Assert.True(await page.Locator("#load-more").IsHiddenAsync());
         fixture.AssertNoPageErrors(page);
         await page.Context.CloseAsync();
     }
