@@ -6,6 +6,7 @@ using FaceSwap.Core.Webhooks;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Auth;
+using FaceSwap.Server.Dashboard;
 using FaceSwap.Server.Webhooks;
 using FaceSwap.Server.Wire;
 using Microsoft.AspNetCore.DataProtection;
@@ -70,6 +71,7 @@ public static class ServerHost
         app.MapMetrics("/metrics");
         app.MapOpenApi();
         app.MapFilesApi();
+        app.MapDashboard();
         var api = app.MapGroup("/v1/faceswap").AddEndpointFilter<BearerTokenFilter>();
         api.MapAccountsApi();
         api.MapCommandsApi();
