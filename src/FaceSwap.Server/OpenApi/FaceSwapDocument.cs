@@ -1,0 +1,97 @@
+using FaceSwap.Server.Hosting;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+
+namespace FaceSwap.Server.OpenApi;
+
+/// <summary>Marks the endpoints behind the bearer-token filter, so the document says they need a token and may answer 401 and 402.</summary>
+public sealed class BearerTokenRequired
+{
+    public static readonly BearerTokenRequired Instance = new();
+}
+
+/// <summary>
+/// Completes the document the framework generates from the routes: the API's description, its schemas,
+/// the bearer scheme, and each endpoint's documentation from <see cref="ApiOperations"/>. An endpoint the
+/// catalogue does not know keeps what its own metadata says (its area documents it where it maps it).
+/// </summary>
+public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads) : IOpenApiDocumentTransformer
+{
+    public const string BearerScheme = "bearer";
+
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info = new OpenApiInfo
+        {
+            Title = "FaceSwap API v1",
+            Version = "v1",
+            Description = "A self-hosted server of the FaceSwap API v1: submit a command, get a job, read its status and results with "
+                + "GET /v1/faceswap/jobs/?jobid=. A client of the commercial service works here by changing only its base URL and token.\n\n"
+                + "Every call but the result files and the operator surface needs `Authorization: Bearer <token>`. "
+                + "Every error is `{\"error\", \"errorDetails\"?, \"code\"}` with the HTTP status in `code`; nothing is stored for a refused request.",
+        };
+        document.Components ??= new OpenApiComponents();
+        WireSchemas.AddTo(document);
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "Your API token (`users add` / `users token` on the server, or the bootstrap token).",
+        };
+        document.Tags = ApiOperations.Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.About }).ToHashSet();
+
+        var catalogue = ApiOperations.All(uploads.Value.MaxFileBytes).ToDictionary(d => (d.Method, d.Path));
+        var needToken = new HashSet<(string, string)>();
+        foreach (var description in context.DescriptionGroups.SelectMany(g => g.Items))
+        {
+            if (description.HttpMethod is not { } method) continue;
+            var key = (method.ToUpperInvariant(), "/" + description.RelativePath);
+            if (description.ActionDescriptor.EndpointMetadata.OfType<BearerTokenRequired>().Any()) needToken.Add(key);
+        }
+        document.Paths ??= new OpenApiPaths();
+        foreach (var doc in catalogue.Values)
+        {
+            // The seed page and /metrics have no route of their own in the generated document: they are added here.
+            if (!document.Paths.TryGetValue(doc.Path, out var pathItem)) document.Paths[doc.Path] = pathItem = new OpenApiPathItem();
+            var item = (OpenApiPathItem)pathItem;
+            item.Operations ??= new Dictionary<HttpMethod, OpenApiOperation>();
+            var method = new HttpMethod(doc.Method);
+            if (!item.Operations.TryGetValue(method, out var operation)) item.Operations[method] = operation = new OpenApiOperation();
+            doc.ApplyTo(operation, document);
+            if (doc.NeedsToken) needToken.Add((doc.Method, doc.Path == ApiOperations.SeedPath ? ApiOperations.Base + "/jobs" : doc.Path));
+        }
+        foreach (var (path, pathItem) in document.Paths)
+        {
+            foreach (var (method, operation) in pathItem.Operations ?? new Dictionary<HttpMethod, OpenApiOperation>())
+            {
+                var key = (method.Method, path == ApiOperations.SeedPath ? ApiOperations.Base + "/jobs" : path);
+                if (needToken.Contains(key)) RequireToken(operation, document);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The bearer scheme, and the two answers of the token filter, exactly as it writes them.</summary>
+    private static void RequireToken(OpenApiOperation operation, OpenApiDocument document)
+    {
+        operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
+        operation.Responses ??= new OpenApiResponses();
+        operation.Responses.TryAdd("401", Error(document, "The token is missing, malformed or unknown.", Errors.Of(Wire.ApiError.Unauthorized())));
+        operation.Responses.TryAdd("402", Error(document, "The token was revoked, or its user's subscription expired.", Errors.Of(Wire.ApiError.NoSubscription())));
+    }
+
+    private static OpenApiResponse Error(OpenApiDocument document, string about, Wire.ApiError error) => new()
+    {
+        Description = about,
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["application/json"] = new()
+            {
+                Schema = WireSchemas.Ref(WireSchemas.Error, document),
+                Examples = new Dictionary<string, IOpenApiExample> { [error.Error] = new OpenApiExample { Summary = error.Error, Value = Errors.Json(error) } },
+            },
+        },
+    };
+}

@@ -1,0 +1,323 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using FaceSwap.Core.Engines;
+using FaceSwap.Core.Intake;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Server.OpenApi;
+using FaceSwap.Server.Tests.Infrastructure;
+using FaceSwap.Server.Wire;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceSwap.Server.Tests;
+
+/// <summary>
+/// The OpenAPI document (<c>/openapi/v1.json</c>) checked against the running server: its routes, its real answers and
+/// the job it really writes; and the docs UI (<c>/docs</c>) that shows it.
+/// </summary>
+/// <remarks>
+/// Which routes are the API: everything under <c>/v1/faceswap</c>, and the operator's <c>/healthz</c> and <c>/metrics</c>.
+/// Every other route is a page or its assets (the docs UI under <c>/docs</c>, the document itself under <c>/openapi</c>,
+/// the dashboard's pages under <c>/dashboard</c>) and is not described. An API endpoint counts as documented when the
+/// document has it with its method, a summary, a success answer, and every error answer in the error shape.
+/// </remarks>
+public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : IClassFixture<OpenApiDocumentTests.Server>
+{
+    /// <summary>The fixture's channel; the documents' examples name another (<see cref="JobExamples.Channel"/>), which this server does not have.</summary>
+    public const string Channel = "1100000000000000002";
+
+    /// <summary>One server for the class, with a channel that has a Discord server and token, so its jobs carry every field of the seed.</summary>
+    public sealed class Server : IAsyncLifetime
+    {
+        public GatedEngine Engine { get; } = new() { AutoComplete = true };
+        public RunningServer Running { get; private set; } = null!;
+        public JsonObject Document { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Running = await RunningServer.StartAsync(services: services => services.AddSingleton<IEngine>(Engine));
+            await Running.AddAccountAsync(await Running.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName,
+                server: "1100000000000000000", discordToken: "MTAxOTg3NjU0MzIxMDk4NzY1NA.GabcDE.not-a-real-token-8Xo");
+            using var anonymous = Anonymous();
+            Document = JsonNode.Parse(await anonymous.GetStringAsync(ApiDocs.DocumentPath))!.AsObject();
+        }
+
+        public HttpClient Anonymous() => new() { BaseAddress = Running.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+
+        public async Task DisposeAsync() => await Running.DisposeAsync();
+    }
+
+    private JsonObject Document => fixture.Document;
+
+    /// <summary>The rule above: an API route, or a page.</summary>
+    private static bool IsApi(string path) =>
+        path == ApiOperations.Base || path.StartsWith(ApiOperations.Base + "/", StringComparison.Ordinal) || path is "/healthz" or "/metrics";
+
+    private static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+
+    /// <summary>Every (method, path, operation) of the document.</summary>
+    private IEnumerable<(string Method, string Path, JsonObject Operation)> Operations() =>
+        from path in Document["paths"]!.AsObject()
+        from entry in path.Value!.AsObject()
+        where Methods.Contains(entry.Key)
+        select (entry.Key.ToUpperInvariant(), path.Key, entry.Value!.AsObject());
+
+    private JsonObject? Operation(string method, string path) => Document["paths"]?[path]?[method.ToLowerInvariant()] as JsonObject;
+
+    /// <summary>A schema with its <c>$ref</c> (to the document's components) followed.</summary>
+    private JsonObject Resolve(JsonNode schema)
+    {
+        var node = schema.AsObject();
+        while (node["$ref"] is { } reference)
+        {
+            var name = ((string)reference!).Split('/').Last();
+            node = Document["components"]!["schemas"]![name]?.AsObject() ?? throw new Xunit.Sdk.XunitException($"Dangling $ref {reference}");
+        }
+        return node;
+    }
+
+    [Fact]
+    public void Every_api_endpoint_is_documented_with_its_method()
+    {
+        var endpoints = fixture.Running.Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var checkedRoutes = 0;
+        var problems = new List<string>();
+        foreach (var endpoint in endpoints)
+        {
+            var path = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
+            if (!IsApi(path)) continue;
+            // An endpoint mapped without methods (Prometheus' /metrics) answers GET.
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
+            foreach (var method in methods)
+            {
+                checkedRoutes++;
+                var operation = Operation(method, path);
+                if (operation is null)
+                {
+                    problems.Add($"{method} {path} is not in the document");
+                    continue;
+                }
+                if (string.IsNullOrWhiteSpace((string?)operation["summary"])) problems.Add($"{method} {path} has no summary");
+                var statuses = operation["responses"]?.AsObject().Select(r => r.Key).ToList() ?? [];
+                if (!statuses.Any(s => s.StartsWith('2'))) problems.Add($"{method} {path} documents no success answer");
+            }
+        }
+        Assert.Empty(problems);
+        // Accounts (4), the default replyUrl (GET and POST /webhook, POST /account, rotate), eleven commands, jobs (list, cancel, stream),
+        // deliveries and redeliver, files, /healthz, /metrics.
+        Assert.True(checkedRoutes >= 27, $"only {checkedRoutes} API routes were found");
+    }
+
+    [Fact]
+    public async Task Every_documented_operation_is_routed_and_documents_its_anonymous_answer()
+    {
+        using var anonymous = fixture.Anonymous();
+        var problems = new List<string>();
+        var operations = Operations().ToList();
+        Assert.Contains(operations, o => o is { Method: "GET", Path: ApiOperations.SeedPath });
+        foreach (var (method, path, operation) in operations)
+        {
+            Assert.True(IsApi(path), $"{path} is documented but is not an API path");
+            var url = Regex.Replace(path, "{[^}]+}", "unknown1");
+            using var response = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
+            var status = (int)response.StatusCode;
+            var body = await response.Content.ReadAsStringAsync();
+            var statuses = operation["responses"]!.AsObject().Select(r => r.Key).ToList();
+            // A route that does not exist answers 404 or 405 with an empty body; the API's own 404s are in its error shape.
+            if (status == 405 || (status == 404 && body.Length == 0))
+            {
+                problems.Add($"{method} {path} is not routed ({status})");
+                continue;
+            }
+            if (!statuses.Contains(status.ToString())) problems.Add($"{method} {path} answers {status} without a token, which it does not document");
+            var needsToken = operation["security"] is JsonArray { Count: > 0 };
+            if (needsToken != (status == 401)) problems.Add($"{method} {path}: security {(needsToken ? "required" : "absent")} but the anonymous answer is {status}");
+            if (status == 401) Assert.Equal("""{"error":"Unauthorized","code":401}""", body);
+        }
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public void Every_command_documents_its_fields_with_their_limits()
+    {
+        Assert.Equal(11, CommandSpec.All.Count);
+        foreach (var spec in CommandSpec.All)
+        {
+            var operation = Operation(spec.Method, ApiOperations.Base + spec.Route);
+            Assert.NotNull(operation);
+            var form = operation["requestBody"]!["content"]!["multipart/form-data"]!["schema"]!.AsObject();
+            var required = form["required"]?.AsArray().Select(n => (string)n!).ToHashSet() ?? [];
+            Assert.Equal(spec.Required.ToHashSet(), required);
+            var properties = form["properties"]!.AsObject();
+            foreach (var name in spec.Required.Concat(spec.Optional).Concat(["channel", "replyUrl", "replyRef"]))
+            {
+                var property = properties[name]?.AsObject();
+                Assert.True(property is not null, $"{spec.Route} does not document its field {name}");
+                if (spec.Uploads.ContainsKey(name))
+                {
+                    Assert.Equal("binary", (string?)property["format"]);
+                    Assert.NotNull(operation["requestBody"]!["content"]!["multipart/form-data"]!["encoding"]![name]);
+                }
+                else
+                {
+                    Assert.Equal(FieldLimits.For(name), (int?)property["maxLength"]);
+                }
+            }
+            Assert.Equal(spec.AcceptsJson, operation["requestBody"]!["content"]!["application/json"] is not null);
+            var headers = operation["parameters"]!.AsArray().Where(p => (string?)p!["in"] == "header").Select(p => (string)p!["name"]!).ToList();
+            Assert.Contains("Idempotency-Key", headers);
+            Assert.Contains("Prefer", headers);
+
+            var badRequests = ErrorTexts(operation, 400);
+            foreach (var name in spec.Required) Assert.Contains(Refusal.MissingParam(name).Error, badRequests);
+            Assert.Equal(!spec.Verb.IsAsync(), operation["responses"]!["429"] is not null);
+            Assert.Equal(spec.Verb.ToWire(), (string?)operation["responses"]!["200"]!["content"]!["application/json"]!["examples"]!.AsObject().Single().Value!["value"]!["verb"]);
+        }
+    }
+
+    private static List<string> ErrorTexts(JsonObject operation, int status) =>
+        operation["responses"]?[status.ToString()]?["content"]?["application/json"]?["examples"]?.AsObject()
+            .Select(e => (string)e.Value!["value"]!["error"]!).ToList() ?? [];
+
+    [Fact]
+    public void Every_documented_error_has_the_error_shape_and_its_examples_their_status()
+    {
+        var errors = 0;
+        foreach (var (method, path, operation) in Operations())
+        {
+            foreach (var (status, response) in operation["responses"]!.AsObject().Where(r => int.Parse(r.Key) >= 400))
+            {
+                errors++;
+                var media = response!["content"]?["application/json"];
+                Assert.True(media is not null, $"{method} {path} {status} has no JSON body");
+                var schema = Resolve(media["schema"]!);
+                Assert.Equal("string", (string?)Resolve(schema["properties"]!["error"]!)["type"]);
+                Assert.Equal("integer", (string?)Resolve(schema["properties"]!["code"]!)["type"]);
+                var required = schema["required"]!.AsArray().Select(n => (string)n!).ToList();
+                Assert.Contains("error", required);
+                Assert.Contains("code", required);
+                var examples = media["examples"]?.AsObject();
+                Assert.True(examples is { Count: > 0 }, $"{method} {path} {status} has no example error text");
+                foreach (var (_, example) in examples)
+                {
+                    Assert.Equal(int.Parse(status), (int)example!["value"]!["code"]!);
+                    Assert.False(string.IsNullOrWhiteSpace((string?)example["value"]!["error"]), $"{method} {path} {status}: an example without error text");
+                }
+            }
+        }
+        Assert.True(errors > 100, $"only {errors} error answers are documented");
+    }
+
+    /// <summary>Real refusals of the running server, each of which must be one of the examples its operation documents.</summary>
+    [Fact]
+    public async Task Real_error_answers_are_among_the_documented_examples()
+    {
+        var client = fixture.Running.Client;
+        var (_, expiredToken) = await fixture.Running.AddUserAsync("lapsed", DateTimeOffset.UtcNow.AddDays(-1));
+        using var lapsed = fixture.Running.CreateClient(expiredToken);
+        using var anonymous = fixture.Running.CreateClient(null);
+        var unknownJob = JobExamples.JobId;
+        var cases = new (string Method, string Path, HttpResponseMessage Response)[]
+        {
+            ("GET", ApiOperations.SeedPath, await anonymous.GetAsync($"jobs/?jobid={unknownJob}")),
+            ("GET", ApiOperations.SeedPath, await lapsed.GetAsync($"jobs/?jobid={unknownJob}")),
+            ("GET", ApiOperations.SeedPath, await client.GetAsync("jobs/")),
+            ("GET", ApiOperations.SeedPath, await client.GetAsync($"jobs/?jobid={unknownJob}")),
+            ("GET", ApiOperations.Base + "/jobs/cancel", await client.GetAsync($"jobs/cancel/?jobid={unknownJob}")),
+            ("GET", ApiOperations.Base + "/jobs/stream", await client.GetAsync("jobs/stream")),
+            ("POST", ApiOperations.Base + "/jobs/redeliver", await client.PostAsync($"jobs/redeliver?jobid={unknownJob}", null)),
+            ("GET", ApiOperations.Base + "/account/{channel}", await client.GetAsync("account/1100000000000000009")),
+            ("DELETE", ApiOperations.Base + "/account/{channel}", await client.DeleteAsync("account/1100000000000000009")),
+            ("POST", ApiOperations.Base + "/account/{channel}", await client.PostAsJsonAsync("account/1100000000000000009", new { server = "1", channel = "1" })),
+            ("POST", ApiOperations.Base + "/account/{channel}", await client.PostAsJsonAsync("account/1100000000000000009",
+                new { discord = "token", server = "1100000000000000000", channel = "12345" })),
+            ("POST", ApiOperations.Base + "/webhook", await client.PostAsJsonAsync("webhook", new { events = new[] { "started" } })),
+            ("POST", ApiOperations.Base + "/saveid", await client.PostAsync("saveid", Forms.Multipart(("image", Forms.Png)))),
+            ("POST", ApiOperations.Base + "/saveid", await client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png), ("channel", JobExamples.Channel)))),
+            ("POST", ApiOperations.Base + "/picsi", await client.PostAsync("picsi", Forms.Multipart(("source_image", Forms.Png)))),
+            ("POST", ApiOperations.Base + "/headshot", await client.PostAsJsonAsync("headshot", new { prompt = 42 })),
+            ("POST", ApiOperations.Base + "/swap", await client.PostAsync("swap", Forms.Multipart(("saveid_image", Forms.Png), ("swapid_image", Forms.Png), ("saveid_idname", "my face")))),
+        };
+        foreach (var (method, path, response) in cases)
+        {
+            var status = (int)response.StatusCode;
+            Assert.True(status >= 400, $"{method} {path} answered {status}");
+            var body = await response.JsonAsync();
+            var documented = Operation(method, path)?["responses"]?[status.ToString()]?["content"]?["application/json"]?["examples"]?.AsObject()
+                .Select(e => e.Value!["value"]!.ToJsonString()).ToList() ?? [];
+            Assert.True(documented.Contains(body.ToJsonString()), $"{method} {path} answered {status} {body.ToJsonString()}, which is not among its documented examples");
+        }
+    }
+
+    /// <summary>The seed page's example has exactly the fields, in the order, that the server writes for a real job of its kind.</summary>
+    [Fact]
+    public async Task The_seed_example_has_the_shape_of_a_real_job()
+    {
+        var seed = Operation("GET", ApiOperations.SeedPath)!["responses"]!["200"]!["content"]!["application/json"]!["examples"]!["seed"]!["value"]!.AsObject();
+        Assert.Equal(JobExamples.Seed().ToJsonString(), seed.ToJsonString());
+
+        var submitted = await fixture.Running.Client.PostAsync("headshot", Forms.Multipart(("prompt", "me, a mad king"), ("channel", Channel)));
+        Assert.Equal(HttpStatusCode.OK, submitted.StatusCode);
+        var jobId = (string)(await submitted.JsonAsync())["jobid"]!;
+        var request = new HttpRequestMessage(HttpMethod.Get, $"jobs/?jobid={jobId}");
+        request.Headers.TryAddWithoutValidation("Prefer", "wait=60");
+        var job = await (await fixture.Running.Client.SendAsync(request)).JsonAsync();
+        Assert.Equal("completed", (string?)job["status"]);
+
+        Assert.Equal(seed.Select(p => p.Key), job.Select(p => p.Key));
+        Assert.Equal(seed["attachments"]![0]!.AsObject().Select(p => p.Key), job["attachments"]![0]!.AsObject().Select(p => p.Key));
+        var jobSchema = Resolve(Document["components"]!["schemas"]![WireSchemas.Job]!);
+        var attachmentSchema = Resolve(jobSchema["properties"]!["attachments"]!["items"]!);
+        Assert.Equal(job.Select(p => p.Key).Order(), job.Select(p => p.Key).Where(k => jobSchema["properties"]![k] is not null).Order());
+        Assert.All(job["attachments"]![0]!.AsObject(), p => Assert.NotNull(attachmentSchema["properties"]![p.Key]));
+        Assert.Contains((string)job["verb"]!, jobSchema["properties"]!["verb"]!["enum"]!.AsArray().Select(v => (string)v!));
+    }
+
+    /// <summary>The Job schema lists every field the renderer can write, in its order, and no other.</summary>
+    [Fact]
+    public void The_job_schema_is_the_renderers_fields()
+    {
+        var time = new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var file = new InputFile(1, "image/png", "blob", "a.png");
+        var everything = new Job
+        {
+            Id = "j", UserId = 1, Verb = Verb.Swap, Status = JobStatus.Failed, Created = time, Updated = time, Channel = "c", Server = "s",
+            DiscordMasked = "abc…secured…xyz", ParentJobId = "p", ReplyUrl = "https://example.com/hook", ReplyRef = "r", Error = "e", ErrorDetails = "d",
+            Fields = new[] { "prompt", "a_background_photo_of", "options", "idname", "saveid_idname", "swapid_idname", "targetMessageId" }.ToDictionary(n => n, n => "x"),
+            Files = new[] { "image", "source_image", "target_image_gif_or_video", "saveid_image", "swapid_image" }.ToDictionary(n => n, _ => file),
+            Upstream = new UpstreamMessage("m", "content", "2024-01-02T03:04:05.000000+00:00", """[{"type":"rich","description":"d"}]"""),
+            Attachments = [new Attachment("a", "image/png", "r.png", 1, 1, 1, "blob")],
+        };
+        var rendered = JobView.Render(everything, "http://localhost");
+        var schema = Resolve(Document["components"]!["schemas"]![WireSchemas.Job]!);
+        Assert.Equal(rendered.Select(p => p.Key), schema["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(rendered["attachments"]![0]!.AsObject().Select(p => p.Key),
+            Resolve(schema["properties"]!["attachments"]!["items"]!)["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(Enum.GetValues<JobStatus>().Select(s => s.ToWire()), schema["properties"]!["status"]!["enum"]!.AsArray().Select(v => (string)v!));
+    }
+
+    [Fact]
+    public async Task The_docs_ui_is_served_by_this_server_and_reads_the_document()
+    {
+        using var anonymous = fixture.Anonymous();
+        var page = await anonymous.GetAsync(ApiDocs.UiPath);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains(ApiDocs.DocumentPath.TrimStart('/'), html);
+        Assert.Contains("\"withDefaultFonts\":false", html);
+        var scripts = Regex.Matches(html, "<script[^>]*\\ssrc=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(scripts);
+        foreach (var script in scripts)
+        {
+            // The UI must work without internet access: every script comes from this server.
+            Assert.DoesNotContain("//", script);
+            var asset = await anonymous.GetAsync(new Uri(page.RequestMessage!.RequestUri!, script));
+            Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+            Assert.True((await asset.Content.ReadAsByteArrayAsync()).Length > 1000, $"{script} is empty");
+        }
+    }
+}
