@@ -25,10 +25,12 @@ public static class ApiDocs
         {
             options.Title = "FaceSwap API v1";
             options.OpenApiRoutePattern = "/openapi/{documentName}.json";
-            // Nothing fetched from elsewhere: system fonts instead of the CDN's, no telemetry, no hosted AI chat.
+            // Nothing fetched from elsewhere: system fonts instead of the CDN's, no telemetry, no hosted AI chat, and no
+            // toolbar whose buttons lead to hosted services.
             options.DefaultFonts = false;
             options.Telemetry = false;
             options.DisableAgent();
+            options.ShowDeveloperTools = DeveloperToolsVisibility.Never;
             options.AddPreferredSecuritySchemes([FaceSwapDocument.BearerScheme]);
         });
         return app;

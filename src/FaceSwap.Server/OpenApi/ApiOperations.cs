@@ -6,6 +6,9 @@ using Microsoft.OpenApi;
 
 namespace FaceSwap.Server.OpenApi;
 
+/// <summary>The server's configured limits that the document states.</summary>
+public sealed record ServerLimits(long MaxFileBytes, TimeSpan BlockingWait, TimeSpan Retention);
+
 /// <summary>
 /// Every endpoint of the API and of the operator surface, as the document describes it (spec sections 2–5).
 /// Error examples come from the factories the Apis answer with wherever there is one.
@@ -17,12 +20,12 @@ public static class ApiOperations
     /// <summary>The seed page: <c>GET /jobs/?jobid=</c>, routed by the same endpoint as <c>GET /jobs</c> (the slash decides).</summary>
     public const string SeedPath = Base + "/jobs/";
 
-    public static IReadOnlyList<OperationDoc> All(long maxFileBytes) =>
+    public static IReadOnlyList<OperationDoc> All(ServerLimits limits) =>
     [
         .. Operator(),
         .. Accounts(),
-        .. CommandSpec.All.Select(spec => CommandDocs.Describe(spec, maxFileBytes)),
-        .. Jobs(),
+        .. CommandSpec.All.Select(spec => CommandDocs.Describe(spec, limits)),
+        .. Jobs(limits),
         .. Webhooks(),
         Files(),
     ];
@@ -46,14 +49,14 @@ public static class ApiOperations
     private static OperationDoc JobLookupFailures(this OperationDoc doc, params ApiError[] more) => doc
         .Fails(400, "No jobid.", [Errors.Of(ApiError.NoJobId()), .. more])
         .Fails(404, "No such job of yours (someone else's job is 404 too, never 403).", Errors.Of(ApiError.JobNotFound(JobId)))
-        .Fails(410, "The job is past retention (31 days by default); its files are deleted.", Errors.Of(ApiError.JobExpired()));
+        .Fails(410, "The job is past retention; its files are deleted.", Errors.Of(ApiError.JobExpired()));
 
     private static IEnumerable<OperationDoc> Operator() =>
     [
-        new OperationDoc("GET", "/healthz", "Operator", "Liveness", "200 while the process serves requests.")
+        new OperationDoc("health", "GET", "/healthz", "Operator", "Liveness", "200 while the process serves requests.")
             .Public()
             .Answers(200, "Up.", WireSchemas.Health, ("ok", new JsonObject { ["status"] = "ok" })),
-        new OperationDoc("GET", "/metrics", "Operator", "Prometheus metrics",
+        new OperationDoc("metrics", "GET", "/metrics", "Operator", "Prometheus metrics",
                 "HTTP metrics and `faceswap_job_transitions_total` by verb and status, in the Prometheus text format.")
             .Public()
             .Answers(200, "The metrics.", "text/plain", WireSchemas.Text("Prometheus text exposition format."),
@@ -75,15 +78,15 @@ public static class ApiOperations
         const string c = JobExamples.Channel;
         return
         [
-            new OperationDoc("GET", Base + "/account", "Accounts", "List your channels", "Every channel of yours, keyed by channel.")
+            new OperationDoc("listAccounts", "GET", Base + "/account", "Accounts", "List your channels", "Every channel of yours, keyed by channel.")
                 .Answers(200, "Your channels.", WireSchemas.Accounts, ("channels", new JsonObject { [c] = example.DeepClone(), ["local"] = local }))
                 .Fails(404, "You have no channel.", Errors.Of(ApiError.NoConfiguration())),
-            new OperationDoc("GET", Base + "/account/{channel}", "Accounts", "Get one channel",
+            new OperationDoc("getAccount", "GET", Base + "/account/{channel}", "Accounts", "Get one channel",
                     "One channel; a local channel's `capabilities` say which tier of the local engine runs and why.")
                 .Route("channel", "The channel.", FieldLimits.For("channel"))
                 .Answers(200, "The channel.", WireSchemas.Account, ("discord", example.DeepClone()), ("local", local.DeepClone()))
                 .Fails(404, "No such channel of yours.", Errors.Of(ApiError.ChannelNotFound())),
-            new OperationDoc("POST", Base + "/account/{channel}", "Accounts", "Create or update a channel",
+            new OperationDoc("saveAccount", "POST", Base + "/account/{channel}", "Accounts", "Create or update a channel",
                     "A Discord channel: `{discord, server, channel}`, all required, `channel` equal to the path's. "
                     + "Our extensions: `{\"engine\": \"local\"}` registers a channel of the built-in local engine (letters, digits, '-' and '_'); "
                     + "`{\"sandbox\": true}` a channel of the in-process Discord emulator, when the server runs it.")
@@ -109,46 +112,46 @@ public static class ApiOperations
                     Errors.Of(Refusal.NotText("server", numberToo: true)),
                     Errors.Say(400, "Malformed JSON body", "A property is named more than once; send each once."))
                 .Fails(413, "The JSON body is too large.", Errors.Say(413, "Request is too large", $"A JSON body may have at most {FieldLimits.MaxJsonBytes} bytes.")),
-            new OperationDoc("DELETE", Base + "/account/{channel}", "Accounts", "Delete a channel", "Removes the channel (its jobs stay readable).")
+            new OperationDoc("deleteAccount", "DELETE", Base + "/account/{channel}", "Accounts", "Delete a channel", "Removes the channel (its jobs stay readable).")
                 .Route("channel", "The channel.", FieldLimits.For("channel"))
                 .Answers(204, "Deleted.")
                 .Fails(404, "No such channel of yours.", Errors.Of(ApiError.ChannelNotFound())),
         ];
     }
 
-    private static IEnumerable<OperationDoc> Jobs()
+    private static IEnumerable<OperationDoc> Jobs(ServerLimits limits)
     {
         var seed = JobExamples.Seed();
         var waitHeader = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^wait=[0-9]+$", Description = "wait=N, N seconds (at most 60)." };
         var snapshot = $"event: job\nid: 2023-09-09T02:04:56.102Z\ndata: {JobExamples.Answer(CommandSpec.All.Single(s => s.Route == "/headshot")).ToJsonString()}\n\n";
         return
         [
-            new OperationDoc("GET", SeedPath, "Jobs", "Retrieve a job's status and results",
+            new OperationDoc("getJob", "GET", SeedPath, "Jobs", "Retrieve a job's status and results",
                     "The seed page. If `status` is created, started or progress, ask again later, or send `Prefer: wait=N` to be answered as soon as "
                     + "the job ends (at most N ≤ 60 seconds), or read GET /jobs/stream. When completed, the results are in `attachments`. "
-                    + "Jobs are kept at least 31 days (configurable); after that they answer 410.")
+                    + $"This server keeps jobs {limits.Retention.TotalDays:0.#} days; after that they answer 410 and their files are deleted.")
                 .JobQuery()
                 .Header("Prefer", "`wait=N` (RFC 7240): hold the answer until the job is terminal or N seconds (at most 60) pass.", waitHeader, JsonValue.Create("wait=30"))
                 .Answers(200, "The job.", WireSchemas.Job, ("seed", seed), ("failed", JobExamples.Failed()))
                 .WithHeaders(200, ("Preference-Applied", "wait=N, when Prefer: wait was honoured."))
                 .JobLookupFailures(),
-            new OperationDoc("GET", Base + "/jobs", "Jobs", "List your executing jobs",
+            new OperationDoc("listJobs", "GET", Base + "/jobs", "Jobs", "List your executing jobs",
                     "The ids of your jobs that are created, started or progress. (Without the trailing slash; `GET /jobs/` without jobid is the seed page's 400.)")
                 .Answers(200, "Executing jobids.", WireSchemas.JobIds, ("executing", new JsonArray(JobId, "c0ffee0123456789abcdef0123456789"))),
-            new OperationDoc("GET", Base + "/jobs/cancel", "Jobs", "Cancel a job",
+            new OperationDoc("cancelJob", "GET", Base + "/jobs/cancel", "Jobs", "Cancel a job",
                     "Cancels a job that is created, started or progress (`/jobs/cancel/?jobid=` works too). A terminal job is not changed: 409.")
                 .JobQuery()
                 .Answers(200, "Cancelled.", WireSchemas.CancelledJob, ("cancelled", new JsonObject { ["jobid"] = JobId, ["status"] = "cancelled", ["code"] = 200 }))
                 .JobLookupFailures()
                 .Fails(409, "The job is terminal already; errorDetails is its status.",
                     Errors.Say(409, $"Job {JobId} is completed and can not be cancelled", "completed")),
-            new OperationDoc("GET", Base + "/jobs/stream", "Jobs", "Stream a job's changes",
+            new OperationDoc("streamJob", "GET", Base + "/jobs/stream", "Jobs", "Stream a job's changes",
                     "A `text/event-stream`: an `event: job` with the job (the same JSON as GET /jobs/?jobid=) now and at each change, until it is terminal; "
                     + "comment lines keep an idle connection open.")
                 .JobQuery()
                 .Answers(200, "Server-sent events, one per job snapshot.", "text/event-stream", WireSchemas.Text("Server-sent events."), JsonValue.Create(snapshot))
                 .JobLookupFailures(),
-            new OperationDoc("GET", Base + "/jobs/deliveries", "Webhooks", "A job's replyUrl deliveries",
+            new OperationDoc("listDeliveries", "GET", Base + "/jobs/deliveries", "Webhooks", "A job's replyUrl deliveries",
                     "Each delivery of the job to its replyUrl, with every attempt: time, HTTP status or error, duration.")
                 .JobQuery()
                 .Answers(200, "The deliveries, oldest first.", document => WireSchemas.Array(WireSchemas.Ref(WireSchemas.Delivery, document), "Deliveries."),
@@ -159,7 +162,7 @@ public static class ApiOperations
                         ["attempts"] = new JsonArray(new JsonObject { ["at"] = "2023-09-09T02:19:20.301Z", ["httpStatus"] = 200, ["durationMs"] = 84 }),
                     })))
                 .JobLookupFailures(),
-            new OperationDoc("POST", Base + "/jobs/redeliver", "Webhooks", "Deliver a job again", "Queues the job, as it is now, for its replyUrl.")
+            new OperationDoc("redeliverJob", "POST", Base + "/jobs/redeliver", "Webhooks", "Deliver a job again", "Queues the job, as it is now, for its replyUrl.")
                 .JobQuery()
                 .Answers(202, "Queued.", WireSchemas.Redelivery,
                     ("queued", new JsonObject { ["webhookId"] = "msg_2YwQ7Jm3nB5kP8rT1vX4zC6d", ["jobid"] = JobId, ["status"] = "completed", ["code"] = 202 }))
@@ -176,7 +179,7 @@ public static class ApiOperations
             ["secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             ["signature"] = "Standard Webhooks v1: headers webhook-id, webhook-timestamp, webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>)",
         };
-        OperationDoc Save(string path, string summary, string about) => new OperationDoc("POST", path, "Webhooks", summary, about)
+        OperationDoc Save(string id, string path, string summary, string about) => new OperationDoc(id, "POST", path, "Webhooks", summary, about)
             .JsonBody(WireSchemas.WebhookSettingsRequest, "The default replyUrl and the opt-in callbacks.",
                 new JsonObject { ["replyUrl"] = "https://example.com/hook", ["events"] = new JsonArray("started", "progress") })
             .Answers(204, "Saved.")
@@ -194,22 +197,22 @@ public static class ApiOperations
             .Fails(413, "The JSON body is too large.", Errors.Say(413, "Request is too large", $"A JSON body may have at most {FieldLimits.MaxJsonBytes} bytes."));
         return
         [
-            new OperationDoc("GET", Base + "/webhook", "Webhooks", "Your replyUrl settings and signing secret",
+            new OperationDoc("getWebhookSettings", "GET", Base + "/webhook", "Webhooks", "Your replyUrl settings and signing secret",
                     "Deliveries are signed per Standard Webhooks: `webhook-id`, `webhook-timestamp`, "
                     + "`webhook-signature: v1,<base64 HMAC-SHA256 of \"id.timestamp.body\">` with this secret.")
                 .Answers(200, "The settings.", WireSchemas.WebhookSettings, ("settings", settings)),
-            Save(Base + "/webhook", "Set the default replyUrl",
+            Save("saveWebhookSettings", Base + "/webhook", "Set the default replyUrl",
                 "The replyUrl of jobs submitted without one (`null` clears it). The final call (completed, failed, moderated, cancelled) always comes; "
                 + "`events` opts in to calls when an async job starts and at each progress message. A POST without `events` opts out."),
-            Save(Base + "/account", "Set the default replyUrl (the commercial family's spelling)", "The same as POST /webhook."),
-            new OperationDoc("POST", Base + "/webhook/rotate", "Webhooks", "Rotate the signing secret",
+            Save("saveAccountReplyUrl", Base + "/account", "Set the default replyUrl (the commercial family's spelling)", "The same as POST /webhook."),
+            new OperationDoc("rotateWebhookSecret", "POST", Base + "/webhook/rotate", "Webhooks", "Rotate the signing secret",
                     "A new secret signs from now on; the previous one signs too for 24 hours, so receivers can switch without losing a delivery.")
                 .Answers(200, "The settings, with the new secret and the previous one.", WireSchemas.WebhookSettings, ("rotated", settings)),
         ];
     }
 
     private static OperationDoc Files() =>
-        new OperationDoc("GET", Base + "/files/{attachmentId}/{fileName}", "Files", "A result file",
+        new OperationDoc("getFile", "GET", Base + "/files/{attachmentId}/{fileName}", "Files", "A result file",
                 "A job's result, as linked by `attachments[].url`. No token: the unguessable attachment id is the capability, so the link works in an <img> tag. "
                 + "Valid for the job's whole life.")
             .Public()

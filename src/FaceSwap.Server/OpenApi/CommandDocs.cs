@@ -61,13 +61,14 @@ public static class CommandDocs
 
     private static readonly string[] CommonFields = ["channel", "replyUrl", "replyRef"];
 
-    public static OperationDoc Describe(CommandSpec spec, long maxFileBytes)
+    public static OperationDoc Describe(CommandSpec spec, ServerLimits limits)
     {
+        var maxFileBytes = limits.MaxFileBytes;
         var (summary, about) = Prose[spec.Verb];
         var blocking = !spec.Verb.IsAsync();
         var description = $"{about}\n\n"
             + (spec.Verb == Verb.Picsi ? "" : blocking
-                ? "**Blocking**: the answer is the finished job (or the job as it stands after the server's blocking wait, 3 minutes by default; then poll GET /jobs/?jobid=). "
+                ? $"**Blocking**: the answer is the finished job (or the job as it stands after {Duration(limits.BlockingWait)}; then read it with GET /jobs/?jobid=). "
                   + "A channel runs one blocking command at a time: another one meanwhile is a 429.\n\n"
                 : "**Async**: the answer comes once the bot acknowledged the command, with the job `started` and the bot's first reply in `content`.\n\n")
             + (spec.ChannelRule == ChannelRule.SingleOrRequired
@@ -75,7 +76,7 @@ public static class CommandDocs
                 : "**channel**: optional; without it a channel of yours with credits left that can run the command is picked (load balancing).\n\n")
             + "`Prefer: respond-async` answers 202 with the job as soon as it is stored. `Idempotency-Key` makes a retry return the first request's job "
             + "instead of running the command again. Nothing is stored for a refused request.";
-        var doc = new OperationDoc(spec.Method, "/v1/faceswap" + spec.Route, "Commands", $"{spec.Route.TrimStart('/')}: {summary}", description)
+        var doc = new OperationDoc(spec.Route.TrimStart('/'), spec.Method, "/v1/faceswap" + spec.Route, "Commands", $"{spec.Route.TrimStart('/')}: {summary}", description)
             .Header(IdempotencyKeys.Header, "Makes a retry safe: the same key and body return the first job (`Idempotent-Replayed: true`); "
                 + "another body with the key is 422; a repeat while the first still runs is 409. 1–255 printable ASCII characters; kept 24 hours.",
                 new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255 }, JsonValue.Create("5f0c6a8e-2b1d-4c7e-9a3f-0d8b7e6c5a41"))
@@ -103,6 +104,8 @@ public static class CommandDocs
             doc.Busy("The channel already runs a blocking command (executingJobs); retry when it ends, or use another channel.");
         return doc;
     }
+
+    private static string Duration(TimeSpan wait) => wait.TotalMinutes >= 1 ? $"{wait.TotalMinutes:0.#} minutes" : $"{wait.TotalSeconds:0.#} seconds";
 
     private static IEnumerable<ApiError> BadRequests(CommandSpec spec)
     {

@@ -1,3 +1,4 @@
+using FaceSwap.Core.Jobs;
 using FaceSwap.Server.Hosting;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public sealed class BearerTokenRequired
 /// the bearer scheme, and each endpoint's documentation from <see cref="ApiOperations"/>. An endpoint the
 /// catalogue does not know keeps what its own metadata says (its area documents it where it maps it).
 /// </summary>
-public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads) : IOpenApiDocumentTransformer
+public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<JobsOptions> jobs) : IOpenApiDocumentTransformer
 {
     public const string BearerScheme = "bearer";
 
@@ -42,7 +43,8 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads) : IOpenApi
         };
         document.Tags = ApiOperations.Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.About }).ToHashSet();
 
-        var catalogue = ApiOperations.All(uploads.Value.MaxFileBytes).ToDictionary(d => (d.Method, d.Path));
+        var limits = new ServerLimits(uploads.Value.MaxFileBytes, jobs.Value.BlockingWait, jobs.Value.Retention);
+        var catalogue = ApiOperations.All(limits).ToDictionary(d => (d.Method, d.Path));
         var needToken = new HashSet<(string, string)>();
         foreach (var description in context.DescriptionGroups.SelectMany(g => g.Items))
         {
@@ -62,6 +64,12 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads) : IOpenApi
             doc.ApplyTo(operation, document);
             if (doc.NeedsToken) needToken.Add((doc.Method, doc.Path == ApiOperations.SeedPath ? ApiOperations.Base + "/jobs" : doc.Path));
         }
+        // The catalogue's order (by area, the seed page beside the job list); routes it does not know after them.
+        var order = catalogue.Values.Select(d => d.Path).Distinct().ToList();
+        var paths = new OpenApiPaths();
+        foreach (var (path, item) in document.Paths.OrderBy(p => order.IndexOf(p.Key) is var i and >= 0 ? i : int.MaxValue)) paths[path] = item;
+        document.Paths = paths;
+        document.Webhooks = new Dictionary<string, IOpenApiPathItem> { ["replyUrl"] = ReplyUrlCall.Describe(document) };
         foreach (var (path, pathItem) in document.Paths)
         {
             foreach (var (method, operation) in pathItem.Operations ?? new Dictionary<HttpMethod, OpenApiOperation>())

@@ -10,7 +10,8 @@ namespace FaceSwap.Server.OpenApi;
 /// What the document says about one endpoint: its summary and description, parameters, body, and every
 /// answer it can give, each error with the exact texts the server writes as examples.
 /// </summary>
-public sealed class OperationDoc(string method, string path, string tag, string summary, string description)
+/// <param name="id">The operationId: the name client generators give the call.</param>
+public sealed class OperationDoc(string id, string method, string path, string tag, string summary, string description)
 {
     public string Method { get; } = method;
     public string Path { get; } = path;
@@ -108,7 +109,10 @@ public sealed class OperationDoc(string method, string path, string tag, string 
         _responses[status] = document =>
         {
             var response = build(document);
-            response.Headers = headers.ToDictionary(h => h.Name, h => (IOpenApiHeader)new OpenApiHeader { Description = h.About, Schema = WireSchemas.Text(h.About) });
+            response.Headers = headers.ToDictionary(h => h.Name, h => (IOpenApiHeader)new OpenApiHeader
+            {
+                Description = h.About, Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            });
             return response;
         };
         return this;
@@ -156,6 +160,7 @@ public sealed class OperationDoc(string method, string path, string tag, string 
     /// <summary>Writes this description into the operation the framework generated (or a new one).</summary>
     public void ApplyTo(OpenApiOperation operation, OpenApiDocument document)
     {
+        operation.OperationId = id;
         operation.Summary = summary;
         operation.Description = description;
         operation.Tags = new HashSet<OpenApiTagReference> { new(tag, document) };
