@@ -182,33 +182,45 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
         operation["responses"]?[status.ToString()]?["content"]?["application/json"]?["examples"]?.AsObject()
             .Select(e => (string)e.Value!["value"]!["error"]!).ToList() ?? [];
 
+    /// <summary>The JSON types a schema allows (<c>type</c> is a name or, in OpenAPI 3.1, a list of names).</summary>
+    private static IEnumerable<string> Types(JsonObject schema) => schema["type"] switch
+    {
+        JsonArray list => list.Select(t => (string)t!),
+        JsonValue one => [(string)one!],
+        _ => [],
+    };
+
+    /// <summary>
+    /// Every error answer of every operation has the error shape; its examples, when it has any, carry its status. The
+    /// catalogued endpoints (the spec's) give every error answer at least one exact text.
+    /// </summary>
     [Fact]
     public void Every_documented_error_has_the_error_shape_and_its_examples_their_status()
     {
-        var errors = 0;
+        var catalogued = ApiOperations.All(new ServerLimits(1, TimeSpan.FromMinutes(3), TimeSpan.FromDays(31))).Select(d => (d.Method, d.Path)).ToHashSet();
+        var examplesSeen = 0;
         foreach (var (method, path, operation) in Operations())
         {
-            foreach (var (status, response) in operation["responses"]!.AsObject().Where(r => int.Parse(r.Key) >= 400))
+            foreach (var (status, response) in operation["responses"]!.AsObject().Where(r => int.TryParse(r.Key, out var code) && code >= 400))
             {
-                errors++;
                 var media = response!["content"]?["application/json"];
                 Assert.True(media is not null, $"{method} {path} {status} has no JSON body");
                 var schema = Resolve(media["schema"]!);
-                Assert.Equal("string", (string?)Resolve(schema["properties"]!["error"]!)["type"]);
-                Assert.Equal("integer", (string?)Resolve(schema["properties"]!["code"]!)["type"]);
-                var required = schema["required"]!.AsArray().Select(n => (string)n!).ToList();
-                Assert.Contains("error", required);
-                Assert.Contains("code", required);
-                var examples = media["examples"]?.AsObject();
-                Assert.True(examples is { Count: > 0 }, $"{method} {path} {status} has no example error text");
+                var properties = schema["properties"]?.AsObject();
+                Assert.True(properties is not null, $"{method} {path} {status}: the body is not an object");
+                Assert.True(properties["error"] is { } error && Types(Resolve(error)).Contains("string"), $"{method} {path} {status}: no error text");
+                Assert.True(properties["code"] is { } code && Types(Resolve(code)).Contains("integer"), $"{method} {path} {status}: no code");
+                var examples = media["examples"]?.AsObject() ?? [];
+                if (catalogued.Contains((method, path))) Assert.True(examples.Count > 0, $"{method} {path} {status} has no example error text");
                 foreach (var (_, example) in examples)
                 {
+                    examplesSeen++;
                     Assert.Equal(int.Parse(status), (int)example!["value"]!["code"]!);
                     Assert.False(string.IsNullOrWhiteSpace((string?)example["value"]!["error"]), $"{method} {path} {status}: an example without error text");
                 }
             }
         }
-        Assert.True(errors > 100, $"only {errors} error answers are documented");
+        Assert.True(examplesSeen > 300, $"only {examplesSeen} error texts are documented");
     }
 
     /// <summary>Real refusals of the running server, each of which must be one of the examples its operation documents.</summary>

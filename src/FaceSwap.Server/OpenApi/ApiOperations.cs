@@ -221,7 +221,7 @@ public static class ApiOperations
             .Query("width", "Thumbnail: fit within this width (1–4096), keeping the aspect ratio; never scaled up.",
                 schema: new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = "4096" })
             .Query("height", "Thumbnail: fit within this height (1–4096).", schema: new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = "4096" })
-            .Answers(200, "The file.", "application/octet-stream", new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The file's bytes, with its own Content-Type (image/png, …)." })
+            .AnswersFile(200, "The file, with its own Content-Type; immutable, cacheable for a year.", "image/png", "image/jpeg", "image/webp", "image/gif", "video/mp4", "video/quicktime", "video/webm")
             .Fails(404, "No such file.", Errors.Say(404, "Unable to locate file q3kz7m2x9c4v8b1n5t6y0w"))
             .Fails(410, "The job is past retention; its files are deleted.", Errors.Say(410, "File has expired"));
 }

@@ -81,7 +81,7 @@ public static class CommandDocs
                 + "another body with the key is 422; a repeat while the first still runs is 409. 1–255 printable ASCII characters; kept 24 hours.",
                 new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255 }, JsonValue.Create("5f0c6a8e-2b1d-4c7e-9a3f-0d8b7e6c5a41"))
             .Header("Prefer", "`respond-async` (RFC 7240): answer 202 as soon as the job is stored, without waiting for it.",
-                WireSchemas.Enum("A preference.", "respond-async"), JsonValue.Create("respond-async"))
+                new OpenApiSchema { Type = JsonSchemaType.String }, JsonValue.Create("respond-async"))
             .Body(document => Form(spec, maxFileBytes))
             .Answers(200, blocking ? "The job, finished (or as it stands after the blocking wait)." : "The job, with the bot's first reply.",
                 WireSchemas.Job, (spec.Verb.ToWire(), JobExamples.Answer(spec)))

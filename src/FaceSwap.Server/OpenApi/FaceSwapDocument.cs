@@ -41,44 +41,46 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<J
             Scheme = "bearer",
             Description = "Your API token (`users add` / `users token` on the server, or the bootstrap token).",
         };
-        document.Tags = ApiOperations.Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.About }).ToHashSet();
+        // The API's areas first, with their descriptions; tags that other endpoints' metadata brought in after them.
+        var tags = ApiOperations.Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.About }).ToList();
+        tags.AddRange((document.Tags ?? new HashSet<OpenApiTag>()).Where(t => tags.All(mine => mine.Name != t.Name)));
+        document.Tags = tags.ToHashSet();
 
         var limits = new ServerLimits(uploads.Value.MaxFileBytes, jobs.Value.BlockingWait, jobs.Value.Retention);
-        var catalogue = ApiOperations.All(limits).ToDictionary(d => (d.Method, d.Path));
-        var needToken = new HashSet<(string, string)>();
+        var catalogue = ApiOperations.All(limits);
+        document.Paths ??= new OpenApiPaths();
+        foreach (var doc in catalogue)
+        {
+            var operation = OperationAt(document, doc.Method, doc.Path);
+            doc.ApplyTo(operation, document);
+            if (doc.NeedsToken) RequireToken(operation, document);
+        }
+        // Endpoints the catalogue does not describe keep their own metadata; behind the token filter they get its answers too.
         foreach (var description in context.DescriptionGroups.SelectMany(g => g.Items))
         {
-            if (description.HttpMethod is not { } method) continue;
-            var key = (method.ToUpperInvariant(), "/" + description.RelativePath);
-            if (description.ActionDescriptor.EndpointMetadata.OfType<BearerTokenRequired>().Any()) needToken.Add(key);
-        }
-        document.Paths ??= new OpenApiPaths();
-        foreach (var doc in catalogue.Values)
-        {
-            // The seed page and /metrics have no route of their own in the generated document: they are added here.
-            if (!document.Paths.TryGetValue(doc.Path, out var pathItem)) document.Paths[doc.Path] = pathItem = new OpenApiPathItem();
-            var item = (OpenApiPathItem)pathItem;
-            item.Operations ??= new Dictionary<HttpMethod, OpenApiOperation>();
-            var method = new HttpMethod(doc.Method);
-            if (!item.Operations.TryGetValue(method, out var operation)) item.Operations[method] = operation = new OpenApiOperation();
-            doc.ApplyTo(operation, document);
-            if (doc.NeedsToken) needToken.Add((doc.Method, doc.Path == ApiOperations.SeedPath ? ApiOperations.Base + "/jobs" : doc.Path));
+            var path = "/" + description.RelativePath;
+            if (description.HttpMethod is not { } method || catalogue.Any(d => d.Method == method.ToUpperInvariant() && d.Path == path)) continue;
+            if (description.ActionDescriptor.EndpointMetadata.OfType<BearerTokenRequired>().Any())
+                RequireToken(OperationAt(document, method, path), document);
         }
         // The catalogue's order (by area, the seed page beside the job list); routes it does not know after them.
-        var order = catalogue.Values.Select(d => d.Path).Distinct().ToList();
+        var order = catalogue.Select(d => d.Path).Distinct().ToList();
         var paths = new OpenApiPaths();
         foreach (var (path, item) in document.Paths.OrderBy(p => order.IndexOf(p.Key) is var i and >= 0 ? i : int.MaxValue)) paths[path] = item;
         document.Paths = paths;
         document.Webhooks = new Dictionary<string, IOpenApiPathItem> { ["replyUrl"] = ReplyUrlCall.Describe(document) };
-        foreach (var (path, pathItem) in document.Paths)
-        {
-            foreach (var (method, operation) in pathItem.Operations ?? new Dictionary<HttpMethod, OpenApiOperation>())
-            {
-                var key = (method.Method, path == ApiOperations.SeedPath ? ApiOperations.Base + "/jobs" : path);
-                if (needToken.Contains(key)) RequireToken(operation, document);
-            }
-        }
         return Task.CompletedTask;
+    }
+
+    /// <summary>The operation at a path, made if the generated document has none (the seed page and /metrics have no route of their own there).</summary>
+    private static OpenApiOperation OperationAt(OpenApiDocument document, string method, string path)
+    {
+        if (!document.Paths.TryGetValue(path, out var found)) document.Paths[path] = found = new OpenApiPathItem();
+        var item = (OpenApiPathItem)found;
+        item.Operations ??= new Dictionary<HttpMethod, OpenApiOperation>();
+        var key = new HttpMethod(method);
+        if (!item.Operations.TryGetValue(key, out var operation)) item.Operations[key] = operation = new OpenApiOperation();
+        return operation;
     }
 
     /// <summary>The bearer scheme, and the two answers of the token filter, exactly as it writes them.</summary>
@@ -86,8 +88,9 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<J
     {
         operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
         operation.Responses ??= new OpenApiResponses();
-        operation.Responses.TryAdd("401", Error(document, "The token is missing, malformed or unknown.", Errors.Of(Wire.ApiError.Unauthorized())));
-        operation.Responses.TryAdd("402", Error(document, "The token was revoked, or its user's subscription expired.", Errors.Of(Wire.ApiError.NoSubscription())));
+        // The filter writes these two, whatever the endpoint declared.
+        operation.Responses["401"] = Error(document, "The token is missing, malformed or unknown.", Errors.Of(Wire.ApiError.Unauthorized()));
+        operation.Responses["402"] = Error(document, "The token was revoked, or its user's subscription expired.", Errors.Of(Wire.ApiError.NoSubscription()));
     }
 
     private static OpenApiResponse Error(OpenApiDocument document, string about, Wire.ApiError error) => new()

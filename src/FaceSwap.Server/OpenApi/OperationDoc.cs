@@ -34,7 +34,7 @@ public sealed class OperationDoc(string id, string method, string path, string t
         _parameters.Add(_ => new OpenApiParameter
         {
             Name = name, In = ParameterLocation.Query, Required = required, Description = about,
-            Schema = schema ?? WireSchemas.Text(about),
+            Schema = schema ?? new OpenApiSchema { Type = JsonSchemaType.String },
         });
         return this;
     }
@@ -44,7 +44,7 @@ public sealed class OperationDoc(string id, string method, string path, string t
         _parameters.Add(_ => new OpenApiParameter
         {
             Name = name, In = ParameterLocation.Path, Required = true, Description = about,
-            Schema = WireSchemas.Text(about, maxLength),
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = maxLength },
         });
         return this;
     }
@@ -98,6 +98,17 @@ public sealed class OperationDoc(string id, string method, string path, string t
             {
                 [contentType] = new() { Schema = schema, Example = example?.DeepClone() },
             },
+        };
+        return this;
+    }
+
+    /// <summary>A file: its bytes, with the file's own Content-Type.</summary>
+    public OperationDoc AnswersFile(int status, string about, params string[] contentTypes)
+    {
+        _responses[status] = _ => new OpenApiResponse
+        {
+            Description = about,
+            Content = contentTypes.ToDictionary(t => t, _ => new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } }),
         };
         return this;
     }
