@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Engines;
 using FaceSwap.Core.Intake;
 using FaceSwap.Core.Jobs;
@@ -29,7 +30,16 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
     /// <summary>The fixture's channel; the documents' examples name another (<see cref="JobExamples.Channel"/>), which this server does not have.</summary>
     public const string Channel = "1100000000000000002";
 
-    /// <summary>One server for the class, with a channel that has a Discord server and token, so its jobs carry every field of the seed.</summary>
+    public const string DiscordToken = "MTAxOTg3NjU0MzIxMDk4NzY1NA.GabcDE.not-a-real-token-8Xo";
+    public const string DiscordServer = "1100000000000000000";
+
+    /// <summary>The largest file this server takes: small, so that a 413 is cheap to provoke.</summary>
+    public const int MaxFileBytes = 4096;
+
+    /// <summary>
+    /// One server for the class. Its user has two channels: one with a Discord server and token (so its jobs carry every
+    /// field of the seed), and a local-engine channel named <c>local</c>.
+    /// </summary>
     public sealed class Server : IAsyncLifetime
     {
         public GatedEngine Engine { get; } = new() { AutoComplete = true };
@@ -38,9 +48,12 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
 
         public async Task InitializeAsync()
         {
-            Running = await RunningServer.StartAsync(services: services => services.AddSingleton<IEngine>(Engine));
-            await Running.AddAccountAsync(await Running.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName,
-                server: "1100000000000000000", discordToken: "MTAxOTg3NjU0MzIxMDk4NzY1NA.GabcDE.not-a-real-token-8Xo");
+            Running = await RunningServer.StartAsync(
+                new Dictionary<string, string?> { ["FaceSwap:Uploads:MaxFileBytes"] = MaxFileBytes.ToString() },
+                services => services.AddSingleton<IEngine>(Engine));
+            var userId = await Running.BootstrapUserIdAsync();
+            await Running.AddAccountAsync(userId, Channel, GatedEngine.DefaultName, server: DiscordServer, discordToken: DiscordToken);
+            await Running.AddAccountAsync(userId, EngineNames.Local, EngineNames.Local);
             using var anonymous = Anonymous();
             Document = JsonNode.Parse(await anonymous.GetStringAsync(ApiDocs.DocumentPath))!.AsObject();
         }
@@ -197,7 +210,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
     [Fact]
     public void Every_documented_error_has_the_error_shape_and_its_examples_their_status()
     {
-        var catalogued = ApiOperations.All(new ServerLimits(1, TimeSpan.FromMinutes(3), TimeSpan.FromDays(31))).Select(d => (d.Method, d.Path)).ToHashSet();
+        var catalogued = ApiOperations.All(new ServerFacts(1, TimeSpan.FromMinutes(3), TimeSpan.FromDays(31), Errors.Say(400, "unreachable"), null)).Select(d => (d.Method, d.Path)).ToHashSet();
         var examplesSeen = 0;
         foreach (var (method, path, operation) in Operations())
         {
@@ -223,45 +236,138 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
         Assert.True(examplesSeen > 300, $"only {examplesSeen} error texts are documented");
     }
 
-    /// <summary>Real refusals of the running server, each of which must be one of the examples its operation documents.</summary>
+    private static HttpContent Json(string json) => new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+
+    private static HttpContent Raw(string body, string contentType)
+    {
+        var content = new StringContent(body);
+        content.Headers.Remove("Content-Type");
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return content;
+    }
+
+    private static MultipartFormDataContent TextFile(string field) => new()
+    {
+        { new ByteArrayContent("hello"u8.ToArray()) { Headers = { ContentType = new("text/plain") } }, field, "hello.txt" },
+    };
+
+    private async Task<HttpResponseMessage> WithHeader(string path, HttpContent body, string header, string value)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body };
+        request.Headers.TryAddWithoutValidation(header, value);
+        return await fixture.Running.Client.SendAsync(request);
+    }
+
+    /// <summary>
+    /// Real refusals of the running server, one of each kind the code can give: each body, with the ids of jobs made here
+    /// written as the examples write them, must be one of the examples its operation documents.
+    /// </summary>
     [Fact]
     public async Task Real_error_answers_are_among_the_documented_examples()
     {
         var client = fixture.Running.Client;
         var (_, expiredToken) = await fixture.Running.AddUserAsync("lapsed", DateTimeOffset.UtcNow.AddDays(-1));
+        var (_, newcomerToken) = await fixture.Running.AddUserAsync("newcomer");
         using var lapsed = fixture.Running.CreateClient(expiredToken);
         using var anonymous = fixture.Running.CreateClient(null);
-        var unknownJob = JobExamples.JobId;
-        var cases = new (string Method, string Path, HttpResponseMessage Response)[]
+        using var newcomer = fixture.Running.CreateClient(newcomerToken);
+        // A user with a Discord channel, whose token and server another channel of theirs may not repeat.
+        var (discordUser, discordUserToken) = await fixture.Running.AddUserAsync("discorder");
+        await fixture.Running.AddAccountAsync(discordUser.Id, Channel, EngineNames.Discord, DiscordServer, DiscordToken);
+        using var discorder = fixture.Running.CreateClient(discordUserToken);
+        var sample = JobExamples.JobId;
+        var known = JobExamples.Channel; // a channel in the examples, which this server's user does not have
+        var done = await client.PostAsync("listid", Forms.Multipart(("channel", Channel)));
+        var doneJob = (string)(await done.JsonAsync())["jobid"]!;
+        const string Accounts = ApiOperations.Base + "/account/{channel}";
+        const string Webhook = ApiOperations.Base + "/webhook";
+        const string SaveId = ApiOperations.Base + "/saveid";
+        var idempotent = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.OK, (await WithHeader("listid", Forms.Multipart(("channel", Channel)), "Idempotency-Key", idempotent)).StatusCode);
+
+        var cases = new (string Method, string Path, Func<Task<HttpResponseMessage>> Send)[]
         {
-            ("GET", ApiOperations.SeedPath, await anonymous.GetAsync($"jobs/?jobid={unknownJob}")),
-            ("GET", ApiOperations.SeedPath, await lapsed.GetAsync($"jobs/?jobid={unknownJob}")),
-            ("GET", ApiOperations.SeedPath, await client.GetAsync("jobs/")),
-            ("GET", ApiOperations.SeedPath, await client.GetAsync($"jobs/?jobid={unknownJob}")),
-            ("GET", ApiOperations.Base + "/jobs/cancel", await client.GetAsync($"jobs/cancel/?jobid={unknownJob}")),
-            ("GET", ApiOperations.Base + "/jobs/stream", await client.GetAsync("jobs/stream")),
-            ("POST", ApiOperations.Base + "/jobs/redeliver", await client.PostAsync($"jobs/redeliver?jobid={unknownJob}", null)),
-            ("GET", ApiOperations.Base + "/account/{channel}", await client.GetAsync("account/1100000000000000009")),
-            ("DELETE", ApiOperations.Base + "/account/{channel}", await client.DeleteAsync("account/1100000000000000009")),
-            ("POST", ApiOperations.Base + "/account/{channel}", await client.PostAsJsonAsync("account/1100000000000000009", new { server = "1", channel = "1" })),
-            ("POST", ApiOperations.Base + "/account/{channel}", await client.PostAsJsonAsync("account/1100000000000000009",
-                new { discord = "token", server = "1100000000000000000", channel = "12345" })),
-            ("POST", ApiOperations.Base + "/webhook", await client.PostAsJsonAsync("webhook", new { events = new[] { "started" } })),
-            ("POST", ApiOperations.Base + "/saveid", await client.PostAsync("saveid", Forms.Multipart(("image", Forms.Png)))),
-            ("POST", ApiOperations.Base + "/saveid", await client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png), ("channel", JobExamples.Channel)))),
-            ("POST", ApiOperations.Base + "/picsi", await client.PostAsync("picsi", Forms.Multipart(("source_image", Forms.Png)))),
-            ("POST", ApiOperations.Base + "/headshot", await client.PostAsJsonAsync("headshot", new { prompt = 42 })),
-            ("POST", ApiOperations.Base + "/swap", await client.PostAsync("swap", Forms.Multipart(("saveid_image", Forms.Png), ("swapid_image", Forms.Png), ("saveid_idname", "my face")))),
+            // The token filter and the seed page.
+            ("GET", ApiOperations.SeedPath, () => anonymous.GetAsync($"jobs/?jobid={sample}")),
+            ("GET", ApiOperations.SeedPath, () => lapsed.GetAsync($"jobs/?jobid={sample}")),
+            ("GET", ApiOperations.SeedPath, () => client.GetAsync("jobs/")),
+            ("GET", ApiOperations.SeedPath, () => client.GetAsync($"jobs/?jobid={sample}")),
+            // Jobs.
+            ("GET", ApiOperations.Base + "/jobs/cancel", () => client.GetAsync($"jobs/cancel/?jobid={sample}")),
+            ("GET", ApiOperations.Base + "/jobs/cancel", () => client.GetAsync($"jobs/cancel?jobid={doneJob}")),
+            ("GET", ApiOperations.Base + "/jobs/stream", () => client.GetAsync("jobs/stream")),
+            ("GET", ApiOperations.Base + "/jobs/deliveries", () => client.GetAsync($"jobs/deliveries?jobid={sample}")),
+            ("POST", ApiOperations.Base + "/jobs/redeliver", () => client.PostAsync($"jobs/redeliver?jobid={sample}", null)),
+            ("POST", ApiOperations.Base + "/jobs/redeliver", () => client.PostAsync($"jobs/redeliver?jobid={doneJob}", null)),
+            // Accounts.
+            ("GET", ApiOperations.Base + "/account", () => newcomer.GetAsync("account")),
+            ("GET", Accounts, () => client.GetAsync($"account/{known}")),
+            ("DELETE", Accounts, () => client.DeleteAsync($"account/{known}")),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"server": "1", "channel": "1"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"discord": "t"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"discord": "t", "server": "1100000000000000007"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"discord": "t", "server": "1100000000000000007", "channel": "12345"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"discord": "t", "server": "1100000000000000007", "channel": "1100000000000000002"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json($$"""{"discord": "t", "server": "abc", "channel": "{{known}}"}"""))),
+            ("POST", Accounts, () => discorder.PostAsync($"account/{known}", Json($$"""{"discord": "{{DiscordToken}}", "server": "1100000000000000007", "channel": "{{known}}"}"""))),
+            ("POST", Accounts, () => discorder.PostAsync($"account/{known}", Json($$"""{"discord": "t", "server": "{{DiscordServer}}", "channel": "{{known}}"}"""))),
+            ("POST", Accounts, () => client.PostAsync("account/my%20channel", Json("""{"engine": "local"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"engine": "gpu"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"sandbox": 1}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"sandbox": true}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json($$"""{"discord": "{{new string('t', 257)}}"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"discord": "t", "server": true}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json("""{"discord": "a", "discord": "b"}"""))),
+            ("POST", Accounts, () => client.PostAsync($"account/{known}", Json($$"""{"discord": "{{new string('t', 70_000)}}"}"""))),
+            // The default replyUrl.
+            ("POST", Webhook, () => client.PostAsync("webhook", Json("not json"))),
+            ("POST", Webhook, () => client.PostAsync("webhook", Json("""{"events": ["started"]}"""))),
+            ("POST", Webhook, () => client.PostAsync("webhook", Json("""{"replyUrl": "example.com/hook"}"""))),
+            ("POST", Webhook, () => client.PostAsync("webhook", Json("""{"replyUrl": "http://192.168.1.20/hook"}"""))),
+            ("POST", Webhook, () => client.PostAsync("webhook", Json("""{"replyUrl": null, "events": "started"}"""))),
+            ("POST", Webhook, () => client.PostAsync("webhook", Json("""{"replyUrl": {"a": 1}}"""))),
+            ("POST", Webhook, () => client.PostAsync("webhook", Json($$"""{"replyUrl": "https://example.com/{{new string('a', 1100)}}"}"""))),
+            // Commands.
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("image", Forms.Png)))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png), ("channel", known)))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png)))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me, you"), ("image", Forms.Png), ("channel", Channel)))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png), ("channel", Channel), ("replyUrl", "ftp://example.com/hook")))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png), ("channel", Channel), ("replyUrl", "http://192.168.1.20/hook")))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png), ("channel", Channel), ("replyRef", new string('r', 1025))))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("channel", Channel), ("channel", Channel)))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(Enumerable.Range(0, 33).Select(i => ($"f{i}", (object)"x")).ToArray()))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart((new string('f', 65), "x")))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Raw(new string('x', 600), "multipart/form-data"))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Raw("--x--", "multipart/mixed; boundary=x"))),
+            ("POST", SaveId, () => client.PostAsync("saveid", TextFile("image"))),
+            ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", new byte[MaxFileBytes + 1])))),
+            ("POST", SaveId, () => WithHeader("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png)), "Idempotency-Key", "not valid")),
+            ("POST", ApiOperations.Base + "/listid", () => WithHeader("listid", Forms.Multipart(("channel", EngineNames.Local)), "Idempotency-Key", idempotent)),
+            ("POST", ApiOperations.Base + "/setid", () => client.PostAsync("setid", Forms.Multipart(("idname", "me, you"), ("channel", Channel)))),
+            ("POST", ApiOperations.Base + "/picsi", () => client.PostAsync("picsi", Forms.Multipart(("source_image", Forms.Png)))),
+            ("POST", ApiOperations.Base + "/picsi", () => client.PostAsync("picsi", TextFile("target_image_gif_or_video"))),
+            ("POST", ApiOperations.Base + "/swap", () => client.PostAsync("swap", Forms.Multipart(("saveid_image", Forms.Png), ("swapid_image", Forms.Png), ("saveid_idname", "my face")))),
+            ("POST", ApiOperations.Base + "/headshot", () => client.PostAsync("headshot", Json("""{"prompt": 42}"""))),
+            ("POST", ApiOperations.Base + "/headshot", () => client.PostAsync("headshot", Json("[1]"))),
+            ("POST", ApiOperations.Base + "/headshot", () => client.PostAsync("headshot", Forms.Multipart(("prompt", "me, an astronaut"), ("channel", EngineNames.Local)))),
+            ("POST", ApiOperations.Base + "/changebg", () => client.PostAsync("changebg",
+                Forms.Multipart(("a_background_photo_of", "a beach"), ("image", Forms.Png), ("channel", EngineNames.Local)))),
+            // Files.
+            ("GET", ApiOperations.Base + "/files/{attachmentId}/{fileName}", () => anonymous.GetAsync("files/q3kz7m2x9c4v8b1n5t6y0w/result.png")),
         };
-        foreach (var (method, path, response) in cases)
+        var problems = new List<string>();
+        foreach (var (method, path, send) in cases)
         {
+            using var response = await send();
             var status = (int)response.StatusCode;
-            Assert.True(status >= 400, $"{method} {path} answered {status}");
-            var body = await response.JsonAsync();
+            var body = (await response.Content.ReadAsStringAsync()).Replace(doneJob, sample);
             var documented = Operation(method, path)?["responses"]?[status.ToString()]?["content"]?["application/json"]?["examples"]?.AsObject()
-                .Select(e => e.Value!["value"]!.ToJsonString()).ToList() ?? [];
-            Assert.True(documented.Contains(body.ToJsonString()), $"{method} {path} answered {status} {body.ToJsonString()}, which is not among its documented examples");
+                .Select(e => e.Value!["value"]!.ToJsonString(JobView.WireJson)).ToList() ?? [];
+            if (status < 400) problems.Add($"{method} {path} answered {status}");
+            else if (!documented.Contains(JsonNode.Parse(body)!.ToJsonString(JobView.WireJson))) problems.Add($"{method} {path} answered {status} {body}, which is not among its documented examples");
         }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
     /// <summary>The seed page's example has exactly the fields, in the order, that the server writes for a real job of its kind.</summary>

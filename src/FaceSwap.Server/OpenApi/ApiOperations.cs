@@ -1,13 +1,17 @@
 using System.Text.Json.Nodes;
 using FaceSwap.Core.Intake;
+using FaceSwap.Core.Jobs;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Wire;
 using Microsoft.OpenApi;
 
 namespace FaceSwap.Server.OpenApi;
 
-/// <summary>The server's configured limits that the document states.</summary>
-public sealed record ServerLimits(long MaxFileBytes, TimeSpan BlockingWait, TimeSpan Retention);
+/// <summary>
+/// What the document states that depends on this server: its configured limits, and answers worked out by the code
+/// that gives them (the replyUrl guard's refusal, the local engine's commands).
+/// </summary>
+public sealed record ServerFacts(long MaxFileBytes, TimeSpan BlockingWait, TimeSpan Retention, ApiError UnreachableReplyUrl, IReadOnlySet<Verb>? LocalVerbs);
 
 /// <summary>
 /// Every endpoint of the API and of the operator surface, as the document describes it (spec sections 2–5).
@@ -20,13 +24,13 @@ public static class ApiOperations
     /// <summary>The seed page: <c>GET /jobs/?jobid=</c>, routed by the same endpoint as <c>GET /jobs</c> (the slash decides).</summary>
     public const string SeedPath = Base + "/jobs/";
 
-    public static IReadOnlyList<OperationDoc> All(ServerLimits limits) =>
+    public static IReadOnlyList<OperationDoc> All(ServerFacts facts) =>
     [
         .. Operator(),
         .. Accounts(),
-        .. CommandSpec.All.Select(spec => CommandDocs.Describe(spec, limits)),
-        .. Jobs(limits),
-        .. Webhooks(),
+        .. CommandSpec.All.Select(spec => CommandDocs.Describe(spec, facts)),
+        .. Jobs(facts),
+        .. Webhooks(facts),
         Files(),
     ];
 
@@ -119,7 +123,7 @@ public static class ApiOperations
         ];
     }
 
-    private static IEnumerable<OperationDoc> Jobs(ServerLimits limits)
+    private static IEnumerable<OperationDoc> Jobs(ServerFacts facts)
     {
         var seed = JobExamples.Seed();
         var waitHeader = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^wait=[0-9]+$", Description = "wait=N, N seconds (at most 60)." };
@@ -129,7 +133,7 @@ public static class ApiOperations
             new OperationDoc("getJob", "GET", SeedPath, "Jobs", "Retrieve a job's status and results",
                     "The seed page. If `status` is created, started or progress, ask again later, or send `Prefer: wait=N` to be answered as soon as "
                     + "the job ends (at most N ≤ 60 seconds), or read GET /jobs/stream. When completed, the results are in `attachments`. "
-                    + $"This server keeps jobs {limits.Retention.TotalDays:0.#} days; after that they answer 410 and their files are deleted.")
+                    + $"This server keeps jobs {facts.Retention.TotalDays:0.#} days; after that they answer 410 and their files are deleted.")
                 .JobQuery()
                 .Header("Prefer", "`wait=N` (RFC 7240): hold the answer until the job is terminal or N seconds (at most 60) pass.", waitHeader, JsonValue.Create("wait=30"))
                 .Answers(200, "The job.", WireSchemas.Job, ("seed", seed), ("failed", JobExamples.Failed()))
@@ -170,7 +174,7 @@ public static class ApiOperations
         ];
     }
 
-    private static IEnumerable<OperationDoc> Webhooks()
+    private static IEnumerable<OperationDoc> Webhooks(ServerFacts facts)
     {
         var settings = new JsonObject
         {
@@ -187,9 +191,7 @@ public static class ApiOperations
                 Errors.Say(400, "Malformed JSON body", "Send a JSON object such as {\"replyUrl\": \"https://…\"}."),
                 Errors.Of(ApiError.MissingParam("replyUrl")),
                 Errors.Say(400, "Param replyUrl (example.com/hook) is not a valid http(s) URL"),
-                Errors.Say(400, "Param replyUrl (http://192.168.1.20/hook) can not receive callbacks",
-                    "Refused to deliver to 192.168.1.20: 192.168.1.20 is private. The server's operator can allow it with FaceSwap:Webhooks:AllowedHosts (host names) "
-                    + "or FaceSwap:Webhooks:AllowedNetworks (address ranges, e.g. 192.168.1.0/24)."),
+                facts.UnreachableReplyUrl,
                 Errors.Say(400, "Param events must be a list of event names",
                     "Use [], [\"started\"], [\"progress\"] or [\"started\", \"progress\"]; the final call (completed, failed, moderated, cancelled) always comes."),
                 Errors.Of(Refusal.TooLong("replyUrl", FieldLimits.For("replyUrl"))),

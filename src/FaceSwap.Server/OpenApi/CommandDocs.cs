@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Intake;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Server.Apis;
@@ -61,14 +62,14 @@ public static class CommandDocs
 
     private static readonly string[] CommonFields = ["channel", "replyUrl", "replyRef"];
 
-    public static OperationDoc Describe(CommandSpec spec, ServerLimits limits)
+    public static OperationDoc Describe(CommandSpec spec, ServerFacts facts)
     {
-        var maxFileBytes = limits.MaxFileBytes;
+        var maxFileBytes = facts.MaxFileBytes;
         var (summary, about) = Prose[spec.Verb];
         var blocking = !spec.Verb.IsAsync();
         var description = $"{about}\n\n"
             + (spec.Verb == Verb.Picsi ? "" : blocking
-                ? $"**Blocking**: the answer is the finished job (or the job as it stands after {Duration(limits.BlockingWait)}; then read it with GET /jobs/?jobid=). "
+                ? $"**Blocking**: the answer is the finished job (or the job as it stands after {Duration(facts.BlockingWait)}; then read it with GET /jobs/?jobid=). "
                   + "A channel runs one blocking command at a time: another one meanwhile is a 429.\n\n"
                 : "**Async**: the answer comes once the bot acknowledged the command, with the job `started` and the bot's first reply in `content`.\n\n")
             + (spec.ChannelRule == ChannelRule.SingleOrRequired
@@ -90,7 +91,7 @@ public static class CommandDocs
                 WireSchemas.Job, ("respond-async", JobExamples.Accepted(spec)))
             .WithHeaders(202, ("Preference-Applied", "respond-async"))
             .Fails(400, "A field is missing, too long or not valid; the channel can not be chosen; the replyUrl can not receive callbacks; the request can not be read.",
-                [.. BadRequests(spec)])
+                [.. BadRequests(spec, facts)])
             .Fails(404, "The channel named is not yours, or you have no channel.",
                 Errors.Of(Refusal.ChannelNotFound(JobExamples.Channel)), Errors.Of(Refusal.NoConfiguration()))
             .Fails(409, "Idempotency-Key: a request with this key is still running.",
@@ -107,7 +108,7 @@ public static class CommandDocs
 
     private static string Duration(TimeSpan wait) => wait.TotalMinutes >= 1 ? $"{wait.TotalMinutes:0.#} minutes" : $"{wait.TotalSeconds:0.#} seconds";
 
-    private static IEnumerable<ApiError> BadRequests(CommandSpec spec)
+    private static IEnumerable<ApiError> BadRequests(CommandSpec spec, ServerFacts facts)
     {
         foreach (var name in spec.Required) yield return Errors.Of(Refusal.MissingParam(name));
         foreach (var name in spec.Required.Concat(spec.Optional).Concat(CommonFields).Where(n => !spec.Uploads.ContainsKey(n)))
@@ -123,13 +124,15 @@ public static class CommandDocs
             ? Errors.Say(400, "Required param channel is missing or empty", "You have 2 channels configured; name one of them.")
             : Errors.Say(400, "No configured channel can run this command now",
                 "Every channel is out of credits, has an invalid token, or runs an engine without this command.");
-        if (spec.Verb is Verb.ChangeBg or Verb.Headshot)
-            yield return Errors.Say(400, $"The local engine can not run {spec.Verb.ToWire()}",
-                $"Channel local runs the local engine, which has …; {spec.Verb.ToWire()} needs a generative model or a bot it does not have. Run it on a channel whose engine has it.");
+        if (facts.LocalVerbs is { } local && !local.Contains(spec.Verb))
+        {
+            // As the intake words it for a channel named "local" (ChannelSelection).
+            yield return Errors.Say(400, $"The {EngineNames.Local} engine can not run {spec.Verb.ToWire()}",
+                $"Channel {EngineNames.Local} runs the {EngineNames.Local} engine, which has {string.Join(", ", local.Order().Select(v => v.ToWire()))}; "
+                + $"{spec.Verb.ToWire()} needs a generative model or a bot it does not have. Run it on a channel whose engine has it.");
+        }
         yield return Errors.Say(400, "Optional param replyUrl (ftp://example.com/hook) is not a valid http(s) URL");
-        yield return Errors.Say(400, "Param replyUrl (http://192.168.1.20/hook) can not receive callbacks",
-            "Refused to deliver to 192.168.1.20: 192.168.1.20 is private. The server's operator can allow it with FaceSwap:Webhooks:AllowedHosts (host names) "
-            + "or FaceSwap:Webhooks:AllowedNetworks (address ranges, e.g. 192.168.1.0/24).");
+        yield return facts.UnreachableReplyUrl;
         yield return Errors.Say(400, "Header Idempotency-Key is not valid", "Use 1 to 255 printable ASCII characters, e.g. a UUID.");
         yield return Errors.Say(400, $"Too many form fields (max {FieldLimits.MaxFormFields})", "A command has a handful of fields; send each once.");
         yield return Errors.Say(400, "Param channel is given more than once", "Send each field once.");

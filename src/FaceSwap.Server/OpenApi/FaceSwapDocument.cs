@@ -1,4 +1,7 @@
+using FaceSwap.Core.Accounts;
+using FaceSwap.Core.Dispatch;
 using FaceSwap.Core.Jobs;
+using FaceSwap.Server.Webhooks;
 using FaceSwap.Server.Hosting;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
@@ -17,11 +20,11 @@ public sealed class BearerTokenRequired
 /// the bearer scheme, and each endpoint's documentation from <see cref="ApiOperations"/>. An endpoint the
 /// catalogue does not know keeps what its own metadata says (its area documents it where it maps it).
 /// </summary>
-public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<JobsOptions> jobs) : IOpenApiDocumentTransformer
+public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<JobsOptions> jobs, EngineRegistry engines) : IOpenApiDocumentTransformer
 {
     public const string BearerScheme = "bearer";
 
-    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Info = new OpenApiInfo
         {
@@ -46,8 +49,12 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<J
         tags.AddRange((document.Tags ?? new HashSet<OpenApiTag>()).Where(t => tags.All(mine => mine.Name != t.Name)));
         document.Tags = tags.ToHashSet();
 
-        var limits = new ServerLimits(uploads.Value.MaxFileBytes, jobs.Value.BlockingWait, jobs.Value.Retention);
-        var catalogue = ApiOperations.All(limits);
+        // The replyUrl refusal as the guard words it under the default egress rules (a private address, so no lookup).
+        var unreachable = await new ReplyUrlGuard(Options.Create(new WebhookOptions())).CheckAsync("replyUrl", "http://192.168.1.20/hook", cancellationToken)
+            ?? throw new InvalidOperationException("The replyUrl guard accepts a private address by default");
+        var facts = new ServerFacts(uploads.Value.MaxFileBytes, jobs.Value.BlockingWait, jobs.Value.Retention, Errors.Of(unreachable),
+            engines.Find(EngineNames.Local)?.SupportedVerbs);
+        var catalogue = ApiOperations.All(facts);
         document.Paths ??= new OpenApiPaths();
         foreach (var doc in catalogue)
         {
@@ -69,7 +76,6 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<J
         foreach (var (path, item) in document.Paths.OrderBy(p => order.IndexOf(p.Key) is var i and >= 0 ? i : int.MaxValue)) paths[path] = item;
         document.Paths = paths;
         document.Webhooks = new Dictionary<string, IOpenApiPathItem> { ["replyUrl"] = ReplyUrlCall.Describe(document) };
-        return Task.CompletedTask;
     }
 
     /// <summary>The operation at a path, made if the generated document has none (the seed page and /metrics have no route of their own there).</summary>
