@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -436,6 +437,42 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
             var asset = await anonymous.GetAsync(new Uri(page.RequestMessage!.RequestUri!, script));
             Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
             Assert.True((await asset.Content.ReadAsByteArrayAsync()).Length > 1000, $"{script} is empty");
+        }
+    }
+
+    /// <summary>
+    /// The page in a real browser, with every host but this server's unresolvable: Scalar's script, the document and the
+    /// rendered reference all come from here (what the page shows of the API is only in the document).
+    /// </summary>
+    [SkippableFact]
+    public async Task The_docs_ui_renders_the_document_in_a_browser_that_reaches_only_this_server()
+    {
+        const string Chromium = "/usr/bin/chromium";
+        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (Debian's chromium package)");
+        var profile = Directory.CreateTempSubdirectory("faceswap-docs-ui-");
+        try
+        {
+            var start = new ProcessStartInfo(Chromium) { RedirectStandardOutput = true, RedirectStandardError = true };
+            string[] arguments =
+            [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", $"--user-data-dir={profile.FullName}",
+                $"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {fixture.Running.BaseUrl.Host}",
+                // Virtual time runs only while nothing loads: the page gets its script and the document, then 30 s of its own time.
+                "--virtual-time-budget=30000", "--dump-dom", new Uri(fixture.Running.BaseUrl, ApiDocs.UiPath + "/").ToString(),
+            ];
+            foreach (var argument in arguments) start.ArgumentList.Add(argument);
+            using var browser = Process.Start(start)!;
+            var dom = browser.StandardOutput.ReadToEndAsync();
+            var log = browser.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await browser.WaitForExitAsync(timeout.Token);
+            var page = await dom;
+            Assert.True(page.Contains("List your channels") && page.Contains("Create or update a channel"),
+                $"The reference did not render the document. Browser log:\n{await log}");
+        }
+        finally
+        {
+            profile.Delete(recursive: true);
         }
     }
 }
