@@ -328,6 +328,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
             ("POST", Webhook, () => client.PostAsync("webhook", Json("""{"replyUrl": null, "events": "started"}"""))),
             ("POST", Webhook, () => client.PostAsync("webhook", Json("""{"replyUrl": {"a": 1}}"""))),
             ("POST", Webhook, () => client.PostAsync("webhook", Json($$"""{"replyUrl": "https://example.com/{{new string('a', 1100)}}"}"""))),
+            ("POST", Webhook, () => client.PostAsync("webhook", Json($$"""{"replyUrl": "https://example.com/{{new string('a', 70_000)}}"}"""))),
             // Commands.
             ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("image", Forms.Png)))),
             ("POST", SaveId, () => client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png), ("channel", known)))),
@@ -351,6 +352,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
             ("POST", ApiOperations.Base + "/swap", () => client.PostAsync("swap", Forms.Multipart(("saveid_image", Forms.Png), ("swapid_image", Forms.Png), ("saveid_idname", "my face")))),
             ("POST", ApiOperations.Base + "/headshot", () => client.PostAsync("headshot", Json("""{"prompt": 42}"""))),
             ("POST", ApiOperations.Base + "/headshot", () => client.PostAsync("headshot", Json("[1]"))),
+            ("POST", ApiOperations.Base + "/headshot", () => client.PostAsync("headshot", Json($$"""{"prompt": "{{new string('p', 70_000)}}"}"""))),
             ("POST", ApiOperations.Base + "/headshot", () => client.PostAsync("headshot", Forms.Multipart(("prompt", "me, an astronaut"), ("channel", EngineNames.Local)))),
             ("POST", ApiOperations.Base + "/changebg", () => client.PostAsync("changebg",
                 Forms.Multipart(("a_background_photo_of", "a beach"), ("image", Forms.Png), ("channel", EngineNames.Local)))),

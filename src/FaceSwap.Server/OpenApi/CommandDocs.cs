@@ -77,7 +77,7 @@ public static class CommandDocs
                 : "**channel**: optional; without it a channel of yours with credits left that can run the command is picked (load balancing).\n\n")
             + "`Prefer: respond-async` answers 202 with the job as soon as it is stored. `Idempotency-Key` makes a retry return the first request's job "
             + "instead of running the command again. Nothing is stored for a refused request.";
-        var doc = new OperationDoc(spec.Route.TrimStart('/'), spec.Method, "/v1/faceswap" + spec.Route, "Commands", $"{spec.Route.TrimStart('/')}: {summary}", description)
+        var doc = new OperationDoc(spec.Route.TrimStart('/'), spec.Method, ApiOperations.Base + spec.Route, "Commands", $"{spec.Route.TrimStart('/')}: {summary}", description)
             .Header(IdempotencyKeys.Header, "Makes a retry safe: the same key and body return the first job (`Idempotent-Replayed: true`); "
                 + "another body with the key is 422; a repeat while the first still runs is 409. 1–255 printable ASCII characters; kept 24 hours.",
                 new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255 }, JsonValue.Create("5f0c6a8e-2b1d-4c7e-9a3f-0d8b7e6c5a41"))
@@ -163,6 +163,14 @@ public static class CommandDocs
         yield return Errors.Say(415, "Unsupported Content-Type", "Send multipart/form-data (or JSON where the command takes it).");
     }
 
+    private static string IdnameAbout(IdnameSyntax? syntax) => syntax switch
+    {
+        IdnameSyntax.SwapId => "The saved id(s) to swap on, in face order: `a,b` (no spaces), `_` to leave a face, `a+b` to mix up to three; "
+            + "then optionally `--oldify N` (or `-o N`, 1–1000). Each id: letters and digits, 1–10 characters.",
+        IdnameSyntax.SetId => "The default id(s), as for swapid (`a,b`, `_`, `a+b`), or a prefer option: `--greedy` or `--nogreedy`.",
+        _ => Fields["idname"],
+    };
+
     /// <summary>The form: files as binary parts, text fields with their limits; headshot also as JSON.</summary>
     private static OpenApiRequestBody Form(CommandSpec spec, long maxFileBytes)
     {
@@ -171,7 +179,7 @@ public static class CommandDocs
         {
             properties[name] = spec.Uploads.ContainsKey(name)
                 ? new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = $"{Files[name]} At most {maxFileBytes} bytes." }
-                : WireSchemas.Text(Fields[name], FieldLimits.For(name));
+                : WireSchemas.Text(name == "idname" ? IdnameAbout(spec.Idname) : Fields[name], FieldLimits.For(name));
         }
         var form = new OpenApiSchema
         {

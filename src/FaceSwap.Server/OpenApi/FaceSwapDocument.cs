@@ -1,8 +1,8 @@
 using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Dispatch;
 using FaceSwap.Core.Jobs;
-using FaceSwap.Server.Webhooks;
 using FaceSwap.Server.Hosting;
+using FaceSwap.Server.Webhooks;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;

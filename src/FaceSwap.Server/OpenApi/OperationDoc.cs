@@ -139,7 +139,12 @@ public sealed class OperationDoc(string id, string method, string path, string t
             if (error.Code != status) throw new ArgumentException($"{Method} {Path}: the example '{error.Error}' is a {error.Code}, not a {status}");
         }
         if (!_errors.TryGetValue(status, out var examples)) _errors[status] = examples = [];
-        examples.AddRange(errors.Select(e => (e.Error, (JsonNode)Errors.Json(e))));
+        foreach (var error in errors)
+        {
+            // Examples are named by their text; the same text for another reason is named by its details too.
+            var name = examples.Any(e => e.Name == error.Error) ? $"{error.Error} ({error.ErrorDetails})" : error.Error;
+            examples.Add((name, Errors.Json(error)));
+        }
         _responses[status] = document => new OpenApiResponse
         {
             Description = about,
