@@ -16,7 +16,15 @@ public static class ApiDocs
     public const string UiPath = "/docs";
 
     public static IServiceCollection AddApiDocs(this IServiceCollection services) =>
-        services.AddOpenApi(DocumentName, options => options.AddDocumentTransformer<FaceSwapDocument>());
+        services.AddOpenApi(DocumentName, options =>
+        {
+            options.AddDocumentTransformer<FaceSwapDocument>();
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(Wire.ApiError)) WireSchemas.DescribeError(schema);
+                return Task.CompletedTask;
+            });
+        });
 
     public static WebApplication MapApiDocs(this WebApplication app)
     {

@@ -44,11 +44,6 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<J
             Scheme = "bearer",
             Description = "Your API token (`users add` / `users token` on the server, or the bootstrap token).",
         };
-        // The API's areas first, with their descriptions; tags that other endpoints' metadata brought in after them.
-        var tags = ApiOperations.Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.About }).ToList();
-        tags.AddRange((document.Tags ?? new HashSet<OpenApiTag>()).Where(t => tags.All(mine => mine.Name != t.Name)));
-        document.Tags = tags.ToHashSet();
-
         // The replyUrl refusal as the guard words it under the default egress rules (a private address, so no lookup).
         var unreachable = await new ReplyUrlGuard(Options.Create(new WebhookOptions())).CheckAsync("replyUrl", "http://192.168.1.20/hook", cancellationToken)
             ?? throw new InvalidOperationException("The replyUrl guard accepts a private address by default");
@@ -76,6 +71,13 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<J
         foreach (var (path, item) in document.Paths.OrderBy(p => order.IndexOf(p.Key) is var i and >= 0 ? i : int.MaxValue)) paths[path] = item;
         document.Paths = paths;
         document.Webhooks = new Dictionary<string, IOpenApiPathItem> { ["replyUrl"] = ReplyUrlCall.Describe(document) };
+        // The API's areas first, with their descriptions; then the tags other endpoints' metadata gives them (the generated
+        // tags of the operations the catalogue retagged are gone).
+        var used = document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []).SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>())
+            .Select(t => t.Name).ToHashSet();
+        var tags = ApiOperations.Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.About }).ToList();
+        tags.AddRange((document.Tags ?? new HashSet<OpenApiTag>()).Where(t => used.Contains(t.Name) && tags.All(mine => mine.Name != t.Name)));
+        document.Tags = tags.ToHashSet();
     }
 
     /// <summary>The operation at a path, made if the generated document has none (the seed page and /metrics have no route of their own there).</summary>
@@ -106,7 +108,7 @@ public sealed class FaceSwapDocument(IOptions<UploadOptions> uploads, IOptions<J
         {
             ["application/json"] = new()
             {
-                Schema = WireSchemas.Ref(WireSchemas.Error, document),
+                Schema = WireSchemas.Ref(WireSchemas.ApiError, document),
                 Examples = new Dictionary<string, IOpenApiExample> { [error.Error] = new OpenApiExample { Summary = error.Error, Value = Errors.Json(error) } },
             },
         },

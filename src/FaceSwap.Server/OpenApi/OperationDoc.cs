@@ -130,7 +130,7 @@ public sealed class OperationDoc(string id, string method, string path, string t
     }
 
     /// <summary>An error answer: the error shape, with each text the server can write for it as an example.</summary>
-    public OperationDoc Fails(int status, string about, params ApiError[] errors) => Fails(status, about, WireSchemas.Error, errors);
+    public OperationDoc Fails(int status, string about, params ApiError[] errors) => Fails(status, about, WireSchemas.ApiError, errors);
 
     public OperationDoc Fails(int status, string about, string schema, params ApiError[] errors)
     {

@@ -15,7 +15,8 @@ public static class WireSchemas
     public const string InputFile = "InputFile";
     public const string Attachment = "Attachment";
     public const string Embed = "Embed";
-    public const string Error = "Error";
+    /// <summary>The error shape, named after the type that writes it (<see cref="Wire.ApiError"/>).</summary>
+    public const string ApiError = "ApiError";
     public const string BusyError = "BusyError";
     public const string Account = "Account";
     public const string Accounts = "Accounts";
@@ -54,11 +55,7 @@ public static class WireSchemas
         embed.AdditionalPropertiesAllowed = true;
         schemas[Embed] = embed;
         schemas[Job] = JobSchema(document);
-        schemas[Error] = Object("Every error: a message, optional details saying what to change, and the HTTP status again.",
-            ("error", Text("What went wrong.")),
-            ("errorDetails", Text("Why, or what to do about it (absent when there is nothing to add).")),
-            ("code", Integer("The HTTP status code.")));
-        ((OpenApiSchema)schemas[Error]).Required = new HashSet<string> { "error", "code" };
+        schemas[ApiError] = DescribeError(new OpenApiSchema());
         schemas[BusyError] = Object("429: the channel already runs a blocking command.",
             ("error", Text("What went wrong.")),
             ("code", Integer("429.")),
@@ -128,6 +125,23 @@ public static class WireSchemas
             ("status", Enum("The job's status it reports.", Statuses)),
             ("code", Integer("202.")));
         schemas[Health] = Object("The process is up.", ("status", Enum("Always ok.", "ok")));
+    }
+
+    /// <summary>
+    /// The error shape, written into <paramref name="schema"/>: also what the framework generates for <see cref="Wire.ApiError"/>
+    /// where an endpoint declares it, so every error answer has the one description.
+    /// </summary>
+    public static OpenApiSchema DescribeError(OpenApiSchema schema)
+    {
+        var shape = Object("Every error: a message, optional details saying what to change, and the HTTP status again.",
+            ("error", Text("What went wrong.")),
+            ("errorDetails", Text("Why, or what to do about it (absent when there is nothing to add).")),
+            ("code", Integer("The HTTP status code.")));
+        schema.Type = shape.Type;
+        schema.Description = shape.Description;
+        schema.Properties = shape.Properties;
+        schema.Required = new HashSet<string> { "error", "code" };
+        return schema;
     }
 
     private static OpenApiSchema JobSchema(OpenApiDocument document)
