@@ -420,6 +420,30 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
         Assert.Equal(Enum.GetValues<JobStatus>().Select(s => s.ToWire()), schema["properties"]!["status"]!["enum"]!.AsArray().Select(v => (string)v!));
     }
 
+    /// <summary>Every field of a real channel list (a Discord-style channel and a local one, with its capabilities) is in the Account schema.</summary>
+    [Fact]
+    public async Task The_account_schema_has_every_field_real_channels_show()
+    {
+        var accounts = await (await fixture.Running.Client.GetAsync("account")).JsonAsync();
+        Assert.Equal([Channel, EngineNames.Local], accounts.Select(a => a.Key).Order());
+        var schema = Resolve(Document["components"]!["schemas"]![WireSchemas.Account]!);
+        var properties = schema["properties"]!.AsObject();
+        foreach (var (channel, account) in accounts)
+        {
+            foreach (var (name, value) in account!.AsObject())
+            {
+                Assert.True(properties[name] is not null, $"{channel}: field {name} is not in the Account schema");
+                // (engine is left out: this server's Discord-style channel runs the tests' gated engine.)
+                if (name != "engine" && Resolve(properties[name]!)["enum"] is JsonArray values) Assert.Contains((string)value!, values.Select(v => (string)v!));
+            }
+        }
+        var capabilities = accounts[EngineNames.Local]!["capabilities"]!.AsObject();
+        var documented = Resolve(properties["capabilities"]!)["properties"]!.AsObject();
+        Assert.All(capabilities, field => Assert.True(documented[field.Key] is not null, $"capabilities.{field.Key} is not documented"));
+        var model = Resolve(documented["models"]!["items"]!)["properties"]!.AsObject();
+        Assert.All(capabilities["models"]!.AsArray().SelectMany(m => m!.AsObject()), field => Assert.NotNull(model[field.Key]));
+    }
+
     [Fact]
     public async Task The_docs_ui_is_served_by_this_server_and_reads_the_document()
     {

@@ -1,6 +1,8 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using FaceSwap.Core.Intake;
 using FaceSwap.Core.Jobs;
+using FaceSwap.Local;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Wire;
 using Microsoft.OpenApi;
@@ -78,7 +80,13 @@ public static class ApiOperations
             ["credits"] = new JsonObject { ["timestamp"] = "2024-02-01T02:05:24.991000+00:00", ["total"] = 50, ["used"] = 18 },
             ["health"] = "ok",
         };
-        var local = new JsonObject { ["channel"] = "local", ["engine"] = "local", ["health"] = "ok", ["capabilities"] = new JsonObject { ["tier"] = "classical" } };
+        // Written as the local engine's describer writes it, folders cut as users see them.
+        var capabilities = ServerPaths.Redact(JsonSerializer.SerializeToNode(new LocalCapabilities(FaceModels.TierClassical,
+            "dlib 68-point landmarks with the BlazeFace detector; the InsightFace tier needs w600k_r50.onnx and inswapper_128.onnx in FaceSwap:Local:ModelsDir",
+            "BlazeFace", Landmarks68: true, Cuda: false, GifTargets: true,
+            [new ModelFileReport("/srv/faceswap/data/models/face_detection_front_128x128_barracuda.onnx", "detector", true, "BlazeFace front-camera detector")],
+            []), new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        var local = new JsonObject { ["channel"] = "local", ["engine"] = "local", ["health"] = "ok", ["capabilities"] = capabilities };
         const string c = JobExamples.Channel;
         return
         [

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Webhooks;
+using FaceSwap.Local;
 using Microsoft.OpenApi;
 
 namespace FaceSwap.Server.OpenApi;
@@ -73,7 +74,7 @@ public static class WireSchemas
             ("credits", credits),
             ("health", Enum("Whether the channel can run commands now.", "ok", "token_invalid", "locked", "forbidden", "credits_exhausted")),
             ("healthDetail", Text("Why it is not ok.")),
-            ("capabilities", FreeObject("What the engine says about itself (the local engine: its tier and model files, by name).")));
+            ("capabilities", LocalCapabilities()));
         schemas[Accounts] = new OpenApiSchema
         {
             Type = JsonSchemaType.Object,
@@ -125,6 +126,27 @@ public static class WireSchemas
             ("status", Enum("The job's status it reports.", Statuses)),
             ("code", Integer("202.")));
         schemas[Health] = Object("The process is up.", ("status", Enum("Always ok.", "ok")));
+    }
+
+    /// <summary>What the local engine says about itself on its channels (<see cref="FaceSwap.Local.LocalCapabilities"/>, as JSON).</summary>
+    private static OpenApiSchema LocalCapabilities()
+    {
+        var model = Object("A model file the engine looked at.",
+            ("path", Text("The file's name (users see names, never the server's folders).")),
+            ("role", Text("What it would be: detector, landmarks, embedding, swapper.")),
+            ("accepted", new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Whether it is used." }),
+            ("detail", Text("What its signature showed, or why it was refused.")));
+        var capabilities = Object("What the engine says about itself: for the local engine, which tier runs and why.",
+            ("tier", Enum("The local engine's tier.", FaceModels.TierInsightFace, FaceModels.TierClassical, FaceModels.TierNone)),
+            ("reason", Text("Why this tier, and what the better one needs.")),
+            ("detector", Text("The face detector in use.")),
+            ("landmarks68", new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Whether dlib's 68-point landmarks are available." }),
+            ("cuda", new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Whether ONNX Runtime runs on CUDA." }),
+            ("gifTargets", new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Whether picsi takes GIF targets here." }),
+            ("models", Array(model, "Every model file looked at.")),
+            ("licenceNotes", Array(Text("A note."), "The licences of the models in use.")));
+        capabilities.AdditionalPropertiesAllowed = true;
+        return capabilities;
     }
 
     /// <summary>
