@@ -50,7 +50,12 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
         public async Task InitializeAsync()
         {
             Running = await RunningServer.StartAsync(
-                new Dictionary<string, string?> { ["FaceSwap:Uploads:MaxFileBytes"] = MaxFileBytes.ToString() },
+                new Dictionary<string, string?>
+                {
+                    ["FaceSwap:Uploads:MaxFileBytes"] = MaxFileBytes.ToString(),
+                    // A receiver on this machine that refuses connections: deliveries with attempts, at once.
+                    ["FaceSwap:Webhooks:AllowedNetworks:0"] = "127.0.0.1/32",
+                },
                 services => services.AddSingleton<IEngine>(Engine));
             var userId = await Running.BootstrapUserIdAsync();
             await Running.AddAccountAsync(userId, Channel, GatedEngine.DefaultName, server: DiscordServer, discordToken: DiscordToken);
@@ -394,7 +399,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
         var attachmentSchema = Resolve(jobSchema["properties"]!["attachments"]!["items"]!);
         Assert.Equal(job.Select(p => p.Key).Order(), job.Select(p => p.Key).Where(k => jobSchema["properties"]![k] is not null).Order());
         Assert.All(job["attachments"]![0]!.AsObject(), p => Assert.NotNull(attachmentSchema["properties"]![p.Key]));
-        Assert.Contains((string)job["verb"]!, jobSchema["properties"]!["verb"]!["enum"]!.AsArray().Select(v => (string)v!));
+        AssertShape(job, jobSchema, "GET /jobs/?jobid=");
     }
 
     /// <summary>The Job schema lists every field the renderer can write, in its order, and no other.</summary>
@@ -442,6 +447,68 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
         Assert.All(capabilities, field => Assert.True(documented[field.Key] is not null, $"capabilities.{field.Key} is not documented"));
         var model = Resolve(documented["models"]!["items"]!)["properties"]!.AsObject();
         Assert.All(capabilities["models"]!.AsArray().SelectMany(m => m!.AsObject()), field => Assert.NotNull(model[field.Key]));
+    }
+
+    /// <summary>Every field <paramref name="value"/> has is in <paramref name="schema"/> (followed into objects and arrays), and enumerated values are among its values.</summary>
+    private void AssertShape(JsonNode? value, JsonNode schemaNode, string where)
+    {
+        var schema = Resolve(schemaNode);
+        switch (value)
+        {
+            case JsonObject obj:
+                foreach (var (name, field) in obj)
+                {
+                    if (schema["properties"]?[name] is { } property) AssertShape(field, property, $"{where}.{name}");
+                    else Assert.True(schema["additionalProperties"] is JsonObject or JsonValue, $"{where}.{name} is not documented");
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array) AssertShape(item, schema["items"]!, $"{where}[]");
+                break;
+            case JsonValue scalar when schema["enum"] is JsonArray values:
+                Assert.True(values.Any(v => JsonNode.DeepEquals(v, scalar)), $"{where} = {scalar.ToJsonString()} is not among its documented values");
+                break;
+        }
+    }
+
+    private JsonNode Schema(string name) => Document["components"]!["schemas"]![name]!;
+
+    /// <summary>Real answers of the webhook settings, the delivery log, redelivery, the job list and /healthz have the documented shapes.</summary>
+    [Fact]
+    public async Task Real_answers_have_the_documented_shapes()
+    {
+        // A user of their own, so that their default replyUrl touches no other test's jobs.
+        var (user, token) = await fixture.Running.AddUserAsync("shapes");
+        await fixture.Running.AddAccountAsync(user.Id, "1100000000000000004", GatedEngine.DefaultName);
+        using var client = fixture.Running.CreateClient(token);
+        var saved = await client.PostAsync("webhook", Json("""{"replyUrl": "http://127.0.0.1:9/hook", "events": ["started", "progress"]}"""));
+        Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+        AssertShape(await (await client.GetAsync("webhook")).JsonAsync(), Schema(WireSchemas.WebhookSettings), "GET /webhook");
+        var rotated = await (await client.PostAsync("webhook/rotate", null)).JsonAsync();
+        Assert.NotNull(rotated["previousSecret"]);
+        AssertShape(rotated, Schema(WireSchemas.WebhookSettings), "POST /webhook/rotate");
+
+        var job = await (await client.PostAsync("listid", Forms.Multipart())).JsonAsync();
+        Assert.Equal("completed", (string?)job["status"]);
+        AssertShape(job, Schema(WireSchemas.Job), "POST /listid");
+        var jobId = (string)job["jobid"]!;
+        var redelivered = await client.PostAsync($"jobs/redeliver?jobid={jobId}", null);
+        Assert.Equal(HttpStatusCode.Accepted, redelivered.StatusCode);
+        AssertShape(await redelivered.JsonAsync(), Schema(WireSchemas.Redelivery), "POST /jobs/redeliver");
+        // The receiver refuses connections: wait (generously) until attempts are logged.
+        JsonArray deliveries = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            deliveries = JsonNode.Parse(await client.GetStringAsync($"jobs/deliveries?jobid={jobId}"))!.AsArray();
+            if (deliveries.Count > 0 && deliveries.All(d => d!["attempts"]!.AsArray().Count > 0)) break;
+        }
+        Assert.NotEmpty(deliveries);
+        Assert.All(deliveries, d => Assert.NotEmpty(d!["attempts"]!.AsArray()));
+        foreach (var delivery in deliveries) AssertShape(delivery, Schema(WireSchemas.Delivery), "GET /jobs/deliveries");
+
+        AssertShape(JsonNode.Parse(await client.GetStringAsync("jobs")), Schema(WireSchemas.JobIds), "GET /jobs");
+        using var anonymous = fixture.Anonymous();
+        AssertShape(JsonNode.Parse(await anonymous.GetStringAsync("/healthz")), Schema(WireSchemas.Health), "GET /healthz");
     }
 
     [Fact]
