@@ -108,7 +108,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
         {
             var path = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
             if (!IsApi(path)) continue;
-            // An endpoint mapped without methods (Prometheus' /metrics) answers GET.
+            // An endpoint mapped without methods (Prometheus' /metrics) answers any; it is read with GET.
             var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
             foreach (var method in methods)
             {
