@@ -7,6 +7,7 @@ using FaceSwap.Core.Jobs;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Auth;
 using FaceSwap.Server.Dashboard;
+using FaceSwap.Server.OpenApi;
 using FaceSwap.Server.Webhooks;
 using FaceSwap.Server.Wire;
 using Microsoft.AspNetCore.DataProtection;
@@ -58,21 +59,21 @@ public static class ServerHost
         services.AddSingleton<IReplyUrlGuard, ReplyUrlGuard>();
         services.AddCommandIntake();
         await EngineHosting.AddEnginesAsync(builder);
-        services.AddOpenApi();
+        services.AddApiDocs();
         services.AddHostedService<JobMetrics>();
 
         var app = builder.Build();
         app.Services.GetService<Local.LocalBotImageRenderer>()?.Attach(app.Services.GetRequiredService<FaceSwap.Local.LocalFaceSwapper>());
         await app.Services.GetRequiredService<Bootstrap>().RunAsync(CancellationToken.None);
 
-        // Operator surface: liveness, Prometheus metrics, the OpenAPI document (/openapi/v1.json).
+        // Operator surface: liveness, Prometheus metrics, the OpenAPI document (/openapi/v1.json) and its UI (/docs).
         app.UseHttpMetrics();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
         app.MapMetrics("/metrics");
-        app.MapOpenApi();
+        app.MapApiDocs();
         app.MapFilesApi();
         app.MapDashboard();
-        var api = app.MapGroup("/v1/faceswap").AddEndpointFilter<BearerTokenFilter>();
+        var api = app.MapGroup("/v1/faceswap").AddEndpointFilter<BearerTokenFilter>().WithMetadata(BearerTokenRequired.Instance);
         api.MapAccountsApi();
         api.MapCommandsApi();
         api.MapJobsApi();
