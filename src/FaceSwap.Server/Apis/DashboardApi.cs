@@ -26,6 +26,7 @@ public static class DashboardApi
     {
         api.MapGet("/jobs/list", ListRecentJobs)
             .WithName("ListRecentJobs")
+            .WithTags("Jobs")
             .WithSummary("The caller's recent jobs, newest first")
             .WithDescription($"""
                 Every job of the caller that has not expired, newest first (by created time), each in the shape
@@ -38,6 +39,7 @@ public static class DashboardApi
             .Produces<ApiError>(StatusCodes.Status402PaymentRequired);
         api.MapGet("/jobs/events", StreamJobEvents)
             .WithName("StreamJobEvents")
+            .WithTags("Jobs")
             .WithSummary("A stream of the caller's job changes (server-sent events)")
             .WithDescription("""
                 `text/event-stream`. First `event: ready` (from then on no change is missed: read `jobs/list` after
