@@ -81,12 +81,8 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
             "SELECT status, lease_owner AS LeaseOwner, data FROM jobs WHERE id = @id AND expired = 0", new { id }, transaction);
         if (row is null) return LeasedWrite.NotWritten;
         var current = JobJson.DeserializeData(row.Data, row.Status);
-        if (current.Status.IsTerminal()) return LeasedWrite.NotWritten;
-        // The lease owner is checked under the write lock, so a node that lost the job writes nothing.
-        if (leaseOwner is not null && row.LeaseOwner != leaseOwner) return LeasedWrite.Lost;
-        var next = change(current);
-        if (next is null) return LeasedWrite.NotWritten;
-        if (next.Status != current.Status && !current.Status.CanMoveTo(next.Status)) return LeasedWrite.NotWritten;
+        var (next, refused) = JobWrite.Decide(current, row.LeaseOwner, leaseOwner, change);
+        if (next is null) return refused!;
         await connection.ExecuteAsync(
             """
             UPDATE jobs SET status = @Status, updated_ms = @Updated, data = @Data,
@@ -99,26 +95,7 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
                 next.Id, Status = next.Status.ToWire(), Updated = JobJson.ToMs(next.Updated),
                 Data = JobJson.SerializeData(next), Terminal = next.Status.IsTerminal(),
             }, transaction);
-        if (DeliveryPolicy.ShouldNotify(current, next))
-        {
-            // The outbox row commits with the transition or not at all: no lost and no phantom deliveries.
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO deliveries (id, job_id, user_id, url, event, job_snapshot, state, attempts, next_attempt_ms, created_ms)
-                VALUES (@Id, @JobId, @UserId, @Url, @Event, @Snapshot, 'pending', 0, @Now, @Now)
-                """,
-                new
-                {
-                    Id = DeliveryPolicy.NewDeliveryId(), JobId = next.Id, next.UserId, Url = next.ReplyUrl,
-                    Event = next.Status.ToWire(), Snapshot = JobJson.Serialize(next), Now = JobJson.ToMs(next.Updated),
-                }, transaction);
-        }
-        var added = next.Attachments.Where(a => current.Attachments.All(c => c.Id != a.Id));
-        foreach (var attachment in added)
-        {
-            await connection.ExecuteAsync("INSERT INTO attachments (id, job_id, data) VALUES (@Id, @JobId, @Data)",
-                new { attachment.Id, JobId = next.Id, Data = JobJson.Serialize(attachment) }, transaction);
-        }
+        await JobWrite.RecordEffectsAsync(connection, transaction, current, next);
         transaction.Commit();
         return new LeasedWrite(next, false);
     }
