@@ -324,7 +324,10 @@ public sealed class DiscordEngine(
                     // One interaction of the channel at a time waits for its first reply: then the first
                     // reply of our user to this command after we sent it is ours.
                     turn = await poller.AcquireTurnAsync(ct);
-                    await SendAsync(command, step, uploads, poller.ClaimedUpTo, ct);
+                    // This process's poller knows only the answers it handed out itself: after a restart, or on a
+                    // node that just took the channel over, the answers other jobs recorded must not be taken again.
+                    var recorded = await execution.NewestRecordedMessageIdAsync(ct);
+                    await SendAsync(command, step, uploads, Snowflake.Max(poller.ClaimedUpTo, recorded ?? "0"), ct);
                     sentAfter = SentAfter();
                     if (!started && !step.MayRunAsync)
                     {
@@ -366,7 +369,8 @@ public sealed class DiscordEngine(
 
         /// <summary>
         /// The snowflake every answer to the sent interaction follows: its send time less the clock-skew
-        /// margin, and never before an answer this process already gave to an earlier command.
+        /// margin, and never before an answer already given to an earlier command (by this process, or
+        /// recorded by any job of the channel).
         /// </summary>
         private string SentAfter() =>
             Snowflake.Max(Snowflake.FromTime(state.SentAt!.Value - Settings.ClockSkewMargin), state.After ?? "0");

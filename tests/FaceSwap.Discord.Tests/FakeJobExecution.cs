@@ -5,9 +5,14 @@ using FaceSwap.Core.Jobs;
 
 namespace FaceSwap.Discord.Tests;
 
-/// <summary>Stands in for the server's job execution: serves inputs and records every call the engine makes.</summary>
+/// <summary>
+/// Stands in for the server's job execution: serves inputs and records every call the engine makes. The upstream
+/// messages reported are recorded per channel across executions, as the job store keeps them across processes.
+/// </summary>
 internal sealed class FakeJobExecution(Job job, Account account, IReadOnlyDictionary<string, InputContent>? inputs = null) : IJobExecution
 {
+    private static readonly ConcurrentDictionary<string, string> NewestRecordedByChannel = new();
+
     public Job Job { get; private set; } = job;
     public Account Account { get; } = account;
     public bool ClientWaiting { get; set; } = true;
@@ -27,6 +32,17 @@ internal sealed class FakeJobExecution(Job job, Account account, IReadOnlyDictio
             ? Task.FromResult(input)
             : throw new KeyNotFoundException($"test gave no input {field}");
 
+    public Task<string?> NewestRecordedMessageIdAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(NewestRecordedByChannel.TryGetValue(Job.Channel, out var id) ? id : null);
+
+    private void Record(UpstreamMessage? message)
+    {
+        if (message?.MessageId is { } id)
+        {
+            NewestRecordedByChannel.AddOrUpdate(Job.Channel, id, (_, current) => Protocol.Snowflake.Max(current, id));
+        }
+    }
+
     public Task SaveEngineStateAsync(string state, CancellationToken cancellationToken)
     {
         SavedStates.Enqueue(state);
@@ -39,6 +55,7 @@ internal sealed class FakeJobExecution(Job job, Account account, IReadOnlyDictio
     {
         Assert.True(Job.Status.CanMoveTo(status), $"{Job.Status} → {status} is not allowed");
         Reports.Enqueue((status, message));
+        Record(message);
         Job = Job with { Status = status, Upstream = message };
         return Task.CompletedTask;
     }
@@ -48,6 +65,7 @@ internal sealed class FakeJobExecution(Job job, Account account, IReadOnlyDictio
         Assert.Null(Completed);
         Assert.Null(Failed);
         Completed = (message, files);
+        Record(message);
         Job = Job with { Status = JobStatus.Completed, Upstream = message };
         return Task.CompletedTask;
     }
@@ -57,6 +75,7 @@ internal sealed class FakeJobExecution(Job job, Account account, IReadOnlyDictio
         Assert.Null(Completed);
         Assert.Null(Failed);
         Failed = (error, errorDetails, message, moderated);
+        Record(message);
         Job = Job with { Status = moderated ? JobStatus.Moderated : JobStatus.Failed };
         return Task.CompletedTask;
     }

@@ -50,6 +50,30 @@ public class RecoveryAndPollingTests(SandboxFixture fixture) : IClassFixture<San
         Assert.Equal(1, OurSwapResults(account));
     }
 
+    [Fact]
+    public async Task A_fresh_process_never_takes_an_answer_an_earlier_job_of_the_channel_recorded()
+    {
+        // A margin wider than the whole test makes the earlier answer fall inside every later command's window,
+        // so only what the earlier job recorded keeps the later command off it (as on a node that took the
+        // channel over, or after a restart, within the default 3 s).
+        void WideMargin(Dictionary<string, string?> settings) => settings["FaceSwap:Discord:ClockSkewMargin"] = "00:10:00";
+        var account = TestAccount.Create(fixture.Sandbox);
+        FakeJobExecution first;
+        await using (var before = new EngineUnderTest(fixture.Sandbox, WideMargin, account))
+        {
+            first = await before.SaveIdAsync("first");
+        }
+        var firstAnswer = first.Completed!.Value.Message.MessageId!;
+
+        await using var after = new EngineUnderTest(fixture.Sandbox, WideMargin, account);
+        var second = await after.SaveIdAsync("second");
+
+        Assert.NotEqual(firstAnswer, second.Completed!.Value.Message.MessageId);
+        Assert.Equal("idname second created", second.Completed!.Value.Message.Content);
+        var firstRead = after.Matching("GET", "/messages?after=")[0];
+        Assert.Contains($"after={firstAnswer}&", firstRead.PathAndQuery);
+    }
+
     /// <summary>The bot's results for our user (other users' answers in the channel can read the same).</summary>
     private int OurSwapResults(TestAccount account) => fixture.Sandbox.State.Messages(account.ChannelId)
         .Count(m => m.Interaction?.User.Id == account.UserId && m.Content.Contains("[SaveID: 'me']") && m.Attachments.Count > 0);

@@ -56,6 +56,7 @@ internal sealed class FakeExecution(Job job, Dictionary<string, byte[]> files) :
 
     public Task SetAccountHealthAsync(AccountHealth health, string? detail, CancellationToken cancellationToken) => Task.CompletedTask;
     public Task SetCreditsAsync(Credits credits, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task<string?> NewestRecordedMessageIdAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
 
 internal sealed class FakeResults : ILocalResultLookup

@@ -123,9 +123,6 @@ public sealed class ClusterStoresTests
         await using var sandbox = await HostedSandbox.StartAsync(channels: 1, asyncResultDelay: TimeSpan.FromSeconds(1));
         var channel = sandbox.Channels[0];
         var settings = sandbox.ServerSettings().ToDictionary(s => s.Key, s => (string?)s.Value);
-        // The sandbox shares the nodes' clock. With a margin, the swap's node could take the save's reply (sent through
-        // the other node, within the margin) for its own: which replies a node already matched is not yet shared.
-        settings["FaceSwap:Discord:ClockSkewMargin"] = "00:00:00";
         var nodes = await RunningServer.StartClusterAsync(2, settings);
         try
         {
@@ -145,5 +142,38 @@ public sealed class ClusterStoresTests
         {
             foreach (var node in nodes) await node.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_node_taking_a_channel_over_never_takes_an_answer_an_earlier_node_recorded()
+    {
+        // On PostgreSQL a second node on the first one's database; on SQLite the same server restarted on its folder.
+        // Either way a fresh process whose poller has handed out nothing yet.
+        await using var sandbox = await HostedSandbox.StartAsync(channels: 1, asyncResultDelay: TimeSpan.FromSeconds(1));
+        var channel = sandbox.Channels[0];
+        var settings = sandbox.ServerSettings().ToDictionary(s => s.Key, s => (string?)s.Value);
+        // A margin wider than the test puts the first answer inside the second command's window whatever the
+        // machine's speed: only what the first job recorded keeps the second process off it.
+        settings["FaceSwap:Discord:ClockSkewMargin"] = "00:10:00";
+        string dataDir;
+        System.Text.Json.Nodes.JsonNode first;
+        await using (var before = await RunningServer.StartAsync(settings))
+        {
+            dataDir = before.DataDir;
+            var saved = await before.Client.PostAsJsonAsync($"account/{channel.Channel}", new { discord = channel.Token, server = channel.Guild, channel = channel.Channel });
+            Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+            first = await (await before.Client.PostAsync("saveid",
+                Forms.Multipart(("channel", channel.Channel), ("idname", "first"), ("image", SandboxedServer.FacePhoto(seed: 7))))).JsonAsync();
+            Assert.True((string?)first["status"] == "completed", first.ToJsonString());
+        }
+
+        await using var after = await RunningServer.StartAsync(settings, dataDir: dataDir);
+        var second = await (await after.Client.PostAsync("saveid",
+            Forms.Multipart(("channel", channel.Channel), ("idname", "second"), ("image", SandboxedServer.FacePhoto(seed: 8))))).JsonAsync();
+
+        Assert.True((string?)second["status"] == "completed", second.ToJsonString());
+        Assert.NotEqual((string?)first["messageId"], (string?)second["messageId"]);
+        Assert.Contains("second", (string?)second["content"]);
+        Assert.Contains("second", sandbox.Server.State.FindChannel(channel.Channel)!.SavedIds.Names);
     }
 }

@@ -35,6 +35,9 @@ internal sealed class JobExecution(
         return new InputContent(file.FileName, file.Type, content);
     }
 
+    public Task<string?> NewestRecordedMessageIdAsync(CancellationToken cancellationToken) =>
+        jobs.NewestMessageIdAsync(Job.Channel, cancellationToken);
+
     public Task SaveEngineStateAsync(string state, CancellationToken cancellationToken) =>
         ChangeAsync(j => j with { EngineState = state }, publish: false, cancellationToken);
 

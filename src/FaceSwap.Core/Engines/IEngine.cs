@@ -49,6 +49,12 @@ public interface IJobExecution
 
     Task<InputContent> ReadInputAsync(string field, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The newest upstream message id that any job of this job's channel has recorded (on any node, before any
+    /// restart), or null: an answer already taken, which a new command of the channel must not take again.
+    /// </summary>
+    Task<string?> NewestRecordedMessageIdAsync(CancellationToken cancellationToken);
+
     /// <summary>Persists engine-private state so that a restarted run can resume (see Job.EngineState).</summary>
     Task SaveEngineStateAsync(string state, CancellationToken cancellationToken);
 

@@ -117,6 +117,13 @@ public interface IJobStore
     /// <summary>The user's job on that channel whose upstream message has this id (inswapper's target).</summary>
     Task<Job?> FindByMessageIdAsync(long userId, string channel, string messageId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The newest upstream message id any job of <paramref name="channel"/> (any user) has recorded, comparing ids
+    /// as numbers (Discord snowflakes; digit strings without leading zeros); null when none has. It is durable
+    /// and every node reads it, so a node that takes a channel over never hands a recorded answer to a new command.
+    /// </summary>
+    Task<string?> NewestMessageIdAsync(string channel, CancellationToken cancellationToken);
+
     /// <summary>The job whose attachment has this id, for serving result files.</summary>
     Task<Attachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken);
 }

@@ -370,6 +370,40 @@ public abstract class JobStoreContract(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public async Task The_newest_recorded_message_of_a_channel_is_the_largest_id_of_any_users_job_there()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        Assert.Null(await store.NewestMessageIdAsync("c", CancellationToken.None));
+
+        var jobs = new List<Job>();
+        jobs.AddRange(await TestJobs.InsertAsync(store, ann, "c", 3, _t0));
+        jobs.AddRange(await TestJobs.InsertAsync(store, bob, "c", 1, _t0.AddSeconds(1)));
+        jobs.AddRange(await TestJobs.InsertAsync(store, ann, "other", 1, _t0.AddSeconds(2)));
+        async Task RecordAsync(Job job, string messageId) => Assert.NotNull(await store.UpdateAsync(job.Id,
+            j => j with { Upstream = new UpstreamMessage(messageId, "answer") }, CancellationToken.None));
+        // Ids compare as numbers: a shorter id is older, whatever the text order or the jobs' order says.
+        await RecordAsync(jobs[0], "1000000000000000000");
+        await RecordAsync(jobs[1], "999999999999999999");
+        await RecordAsync(jobs[3], "1000000000000000001");
+        await RecordAsync(jobs[4], "2000000000000000000");
+        // jobs[2] has recorded nothing yet.
+
+        Assert.Equal("1000000000000000001", await store.NewestMessageIdAsync("c", CancellationToken.None));
+        Assert.Equal("2000000000000000000", await store.NewestMessageIdAsync("other", CancellationToken.None));
+        Assert.Null(await store.NewestMessageIdAsync("none", CancellationToken.None));
+
+        // Another node reads what this one recorded.
+        Assert.Equal("1000000000000000001", await database.NodeJobStore().NewestMessageIdAsync("c", CancellationToken.None));
+
+        // A job past retention keeps no message.
+        await store.MarkExpiredAsync(jobs[3].Id, CancellationToken.None);
+        Assert.Equal("1000000000000000000", await store.NewestMessageIdAsync("c", CancellationToken.None));
+    }
+
+    [SkippableFact]
     public async Task An_executing_job_that_expires_is_never_claimed_and_a_user_write_finds_it_gone()
     {
         await using var database = await CreateAsync();

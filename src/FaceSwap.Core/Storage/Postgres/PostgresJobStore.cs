@@ -315,6 +315,21 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
         return row is null ? null : JobJson.DeserializeData(row.Data, row.Status);
     }
 
+    public async Task<string?> NewestMessageIdAsync(string channel, CancellationToken cancellationToken)
+    {
+        if (!PostgresDatabase.CanHold(channel)) return null;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // Longer digit strings are larger numbers; equal lengths compare byte by byte. One seek on jobs_channel_message.
+        return await connection.QueryFirstOrDefaultAsync<string?>(
+            """
+            SELECT message_id FROM jobs
+            WHERE channel = @channel AND message_id IS NOT NULL
+            ORDER BY length(message_id) DESC, message_id COLLATE "C" DESC
+            LIMIT 1
+            """,
+            new { channel });
+    }
+
     public async Task<Attachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken)
     {
         if (!PostgresDatabase.CanHold(attachmentId)) return null;

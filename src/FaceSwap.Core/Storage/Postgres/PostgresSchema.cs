@@ -179,5 +179,9 @@ internal static class PostgresSchema
             DROP INDEX jobs_user;
             CREATE INDEX jobs_recent ON jobs (user_id, created_ms, id COLLATE "C") WHERE NOT expired;
             """),
+        // The newest answer any job of a channel recorded (IJobStore.NewestMessageIdAsync), read once per command sent.
+        (5, """
+            CREATE INDEX jobs_channel_message ON jobs (channel, length(message_id), message_id COLLATE "C") WHERE message_id IS NOT NULL;
+            """),
     ];
 }

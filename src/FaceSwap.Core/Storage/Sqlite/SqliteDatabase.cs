@@ -257,5 +257,10 @@ internal static class SqliteSchema
         (7, """
             CREATE INDEX jobs_user_recent ON jobs (user_id, created_ms DESC, id DESC) WHERE expired = 0;
             """),
+        // The newest answer any job of a channel recorded (IJobStore.NewestMessageIdAsync), read once per command sent.
+        (8, """
+            CREATE INDEX jobs_channel_message ON jobs (channel, length(json_extract(data, '$.upstream.messageId')), json_extract(data, '$.upstream.messageId'))
+                WHERE json_extract(data, '$.upstream.messageId') IS NOT NULL;
+            """),
     ];
 }

@@ -216,6 +216,21 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
         return row is null ? null : JobJson.DeserializeData(row.Data, row.Status);
     }
 
+    public async Task<string?> NewestMessageIdAsync(string channel, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // Longer digit strings are larger numbers; equal lengths compare as text. The expressions are those of
+        // the index jobs_channel_message, so this is one index seek.
+        return await connection.QueryFirstOrDefaultAsync<string?>(
+            """
+            SELECT json_extract(data, '$.upstream.messageId') FROM jobs
+            WHERE channel = @channel AND json_extract(data, '$.upstream.messageId') IS NOT NULL
+            ORDER BY length(json_extract(data, '$.upstream.messageId')) DESC, json_extract(data, '$.upstream.messageId') DESC
+            LIMIT 1
+            """,
+            new { channel });
+    }
+
     public async Task<Attachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
