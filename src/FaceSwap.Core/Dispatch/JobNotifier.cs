@@ -11,7 +11,11 @@ public sealed class JobNotifier
 {
     private readonly ConcurrentDictionary<string, JobSignal> _signals = new();
 
-    /// <summary>Every change of every job (for metrics and other in-process listeners).</summary>
+    /// <summary>
+    /// Every change of every job made on this node (metrics, the webhook sender, the feed that tells other nodes
+    /// sharing the database). Changes that other nodes made arrive through <see cref="PublishFromPeer"/>, which
+    /// does not raise this: the node that made a change counts and announces it.
+    /// </summary>
     public event Action<Job>? Changed;
 
     /// <summary>
@@ -32,6 +36,22 @@ public sealed class JobNotifier
         if (_signals.TryGetValue(job.Id, out var signal)) signal.Publish(job);
         Changed?.Invoke(job);
     }
+
+    /// <summary>
+    /// Wakes this node's listeners with a change another node made, as re-read from the shared store. A snapshot
+    /// that is not newer than the one last published here is dropped, so a late or repeated notice never moves a
+    /// listener backwards or wakes it for nothing.
+    /// </summary>
+    public void PublishFromPeer(Job job)
+    {
+        if (_signals.TryGetValue(job.Id, out var signal)) signal.PublishIfNewer(job);
+    }
+
+    /// <summary>True while someone on this node listens to the job's changes.</summary>
+    public bool IsWatched(string jobId) => _signals.ContainsKey(jobId);
+
+    /// <summary>The jobs someone on this node listens to now.</summary>
+    public IReadOnlyList<string> WatchedJobs() => [.. _signals.Keys];
 
     internal void Unsubscribe(string jobId, JobSignal signal)
     {
@@ -67,17 +87,35 @@ public sealed class JobNotifier
             }
         }
 
-        public void Publish(Job job)
+        public void Publish(Job job) => Publish(job, onlyIfNewer: false);
+
+        public void PublishIfNewer(Job job) => Publish(job, onlyIfNewer: true);
+
+        private void Publish(Job job, bool onlyIfNewer)
         {
             TaskCompletionSource woken;
             lock (_gate)
             {
+                if (onlyIfNewer && _latest is { } latest && !IsNewer(job, latest)) return;
                 _version++;
                 _latest = job;
                 woken = _next;
                 _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
             woken.TrySetResult();
+        }
+
+        /// <summary>
+        /// Compared at the stores' millisecond precision. Only the lease holder writes a running job and terminal
+        /// states are final, so two different states of one job never share a millisecond from two writers.
+        /// </summary>
+        private static bool IsNewer(Job candidate, Job latest)
+        {
+            if (latest.Status.IsTerminal()) return false;
+            var (at, latestAt) = (candidate.Updated.ToUnixTimeMilliseconds(), latest.Updated.ToUnixTimeMilliseconds());
+            if (at != latestAt) return at > latestAt;
+            return candidate.Status != latest.Status || candidate.Upstream != latest.Upstream
+                || candidate.Attachments.Count != latest.Attachments.Count;
         }
 
         public (long Version, Job? Latest, Task Next) Snapshot()
