@@ -75,10 +75,19 @@ public interface IJobStore
     /// an attempt on each. Only the first <paramref name="laneDepth"/> executing jobs of each (user, channel)
     /// lane are eligible, oldest first, and lanes take turns (every lane's first, then every lane's second, …),
     /// so a flooded channel neither runs out of order nor crowds out the others.
+    /// <para>
+    /// A lane runs on one owner (node) at a time: no job of a lane is given to an owner while another owner holds
+    /// a live lease on any executing job of that lane, so the lane moves only when that owner's leases end or run
+    /// out (a dead node). Claims of one lane never interleave, so two owners claiming at once cannot both take it.
+    /// An engine that works per channel (the Discord poller) thus runs on one node per channel cluster-wide.
+    /// </para>
     /// </summary>
     Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil, int laneDepth, int max, CancellationToken cancellationToken);
 
-    /// <summary>Extends the leases this owner holds on the given jobs; returns the ids it still holds.</summary>
+    /// <summary>
+    /// Extends the leases this owner holds on the given jobs; returns the ids it still holds. A lease that ran out
+    /// is renewed while nobody took its lane, never once another owner holds a lease there (the lane moved on).
+    /// </summary>
     Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
     /// <summary>

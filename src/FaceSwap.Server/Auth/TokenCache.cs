@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using FaceSwap.Core.Storage;
-using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Core.Users;
 
 namespace FaceSwap.Server.Auth;
@@ -8,12 +7,12 @@ namespace FaceSwap.Server.Auth;
 /// <summary>
 /// Accepted tokens by hash, so a request costs no token and user reads. An entry is used only while the
 /// database's user-change counter still has the value read before the entry was looked up: any revoke,
-/// expiry change or delete, by this server or by the users CLI in another process, bumps the counter in its
-/// own transaction, and the next request reads it (one prepared query) and goes back to the database. The
+/// expiry change or delete, by this server, another node or the users CLI in another process, bumps the counter in
+/// its own transaction, and the next request reads it and goes back to the database. The
 /// subscription's end is kept in the entry and compared with the clock on every request, so an expiry
 /// needs no write at all to take effect. Unknown and revoked tokens are never cached.
 /// </summary>
-public sealed class TokenCache(IUserStore users, SqliteUserChanges changes)
+public sealed class TokenCache(IUserStore users, IUserChanges changes)
 {
     /// <summary>Past this many entries the cache starts over (a bound on memory, not an expected size).</summary>
     public const int Capacity = 10_000;
@@ -28,7 +27,7 @@ public sealed class TokenCache(IUserStore users, SqliteUserChanges changes)
     {
         var hash = ApiTokens.Hash(token);
         // Read before the lookup: an entry is then never newer than the counter it is filed under.
-        var version = changes.Version();
+        var version = await changes.VersionAsync(cancellationToken);
         var entries = _entries;
         if (entries.TryGetValue(hash, out var entry) && entry.Version == version) return entry.Caller;
 

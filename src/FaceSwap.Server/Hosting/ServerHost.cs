@@ -46,7 +46,7 @@ public static class ServerHost
         // '+' in upstream timestamps stays '+' (the default encoder would write \u002B); bodies are JSON, not HTML.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         services.AddSingleton<BearerTokenFilter>();
-        services.AddSingleton<SqliteUserChanges>();
+        services.AddSingleton<FaceSwap.Core.Storage.IUserChanges, SqliteUserChanges>();
         services.AddSingleton<TokenCache>();
         services.AddSingleton<JobRetention>();
         services.AddSingleton<FinishedJobCache>();

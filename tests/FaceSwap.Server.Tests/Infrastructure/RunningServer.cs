@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Storage;
@@ -8,19 +9,34 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace FaceSwap.Server.Tests.Infrastructure;
 
-/// <summary>The real server on a real loopback port, with its own data folder.</summary>
+/// <summary>
+/// The real server on a real loopback port, with its own data folder. With <c>FACESWAP_TEST_STORAGE=postgres</c>
+/// (scripts/test.sh's second run of this suite) its stores are on PostgreSQL: a database of its own on the
+/// server that <c>FACESWAP_TEST_POSTGRES</c> names, the same one again when a test restarts on the same folder.
+/// </summary>
 public sealed class RunningServer : IAsyncDisposable
 {
     public const string Token = "test-bootstrap-token-0123456789";
 
-    private RunningServer(WebApplication app, string dataDir, Uri baseUrl)
+    /// <summary>Whether this run of the suite keeps its stores on PostgreSQL.</summary>
+    public static bool OnPostgres { get; } = Environment.GetEnvironmentVariable("FACESWAP_TEST_STORAGE") == "postgres";
+
+    /// <summary>Why a test that reads or writes the SQLite file itself does not run on PostgreSQL.</summary>
+    public const string SqliteOnly = "reads the SQLite file itself: this run keeps the stores on PostgreSQL (FACESWAP_TEST_STORAGE=postgres)";
+
+    /// <summary>The database of each data folder, so a restarted server finds what it stored.</summary>
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Databases = new();
+
+    private RunningServer(WebApplication app, string dataDir, Uri baseUrl, IReadOnlyList<string> storageArguments)
     {
         App = app;
         DataDir = dataDir;
         BaseUrl = baseUrl;
+        StorageArguments = storageArguments;
         Client = CreateClient(Token);
     }
 
@@ -28,6 +44,35 @@ public sealed class RunningServer : IAsyncDisposable
     public string DataDir { get; }
     public Uri BaseUrl { get; }
     public HttpClient Client { get; }
+
+    /// <summary>The command-line settings that put another process (the users CLI, a second node) on this server's stores.</summary>
+    public IReadOnlyList<string> StorageArguments { get; }
+
+    /// <summary>
+    /// The settings that put a server on <paramref name="dataDir"/>'s stores: none on SQLite (the file is in the
+    /// folder); on PostgreSQL, the provider and the connection string of the folder's database, created on first use.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> StorageArgumentsAsync(string dataDir)
+    {
+        if (!OnPostgres) return [];
+        var database = await Databases.GetOrAdd(Path.GetFullPath(dataDir), _ => new Lazy<Task<string>>(CreateDatabaseAsync)).Value;
+        return ["--FaceSwap:Storage:Provider=postgres", $"--ConnectionStrings:FaceSwap={database}"];
+    }
+
+    private static async Task<string> CreateDatabaseAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable("FACESWAP_TEST_POSTGRES");
+        if (string.IsNullOrEmpty(admin))
+            throw new InvalidOperationException("FACESWAP_TEST_STORAGE=postgres needs FACESWAP_TEST_POSTGRES: start one with scripts/postgres.sh");
+        var name = "faceswap_" + Guid.NewGuid().ToString("N");
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+    }
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
@@ -37,7 +82,9 @@ public sealed class RunningServer : IAsyncDisposable
         string? dataDir = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "faceswap-tests", Guid.NewGuid().ToString("N"));
+        var storage = await StorageArgumentsAsync(dataDir);
         var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--FaceSwap:DataDir={dataDir}", $"--FaceSwap:Auth:BootstrapToken={Token}", "--FaceSwap:Sandbox:Enabled=false", "--FaceSwap:Local:BootstrapChannel=false" };
+        args.AddRange(storage);
         var app = await ServerHost.BuildAsync(args.ToArray(), builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
@@ -45,7 +92,7 @@ public sealed class RunningServer : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new RunningServer(app, dataDir, new Uri(address));
+        return new RunningServer(app, dataDir, new Uri(address), storage);
     }
 
     public HttpClient CreateClient(string? token)

@@ -20,6 +20,12 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     /// </summary>
     internal const int LaneLockSpace = 0x4c616e65;
 
+    /// <summary>The first half of the two-key advisory locks that say a process is alive (see <see cref="EnsurePresentAsync"/>).</summary>
+    private const int PresenceLockSpace = 0x4e6f6465;
+
+    private readonly SemaphoreSlim _presenceGate = new(1, 1);
+    private NpgsqlConnection? _presence;
+
     public PostgresDatabase(string connectionString)
     {
         DataSource = NpgsqlDataSource.Create(connectionString);
@@ -28,7 +34,45 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>
+    /// This process as the owner of rows that only a live process may hold (a running Idempotency-Key). It is
+    /// alive, for every node, while it holds a session-level advisory lock on this id: the server drops the lock
+    /// when the process dies, with no clock involved.
+    /// </summary>
+    public string PresenceId { get; } = Guid.NewGuid().ToString("N");
+
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>
+    /// An SQL condition, true when the process whose <see cref="PresenceId"/> is in <paramref name="ownerColumn"/>
+    /// still holds its presence lock on this database.
+    /// </summary>
+    public static string IsPresent(string ownerColumn) =>
+        "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2" +
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())" +
+        $" AND classid = {PresenceLockSpace} AND objid = hashtext({ownerColumn})::oid)";
+
+    /// <summary>
+    /// Takes this process's presence lock on a connection kept open for it, before the process writes rows that
+    /// name it; takes it again if that connection was lost.
+    /// </summary>
+    public async Task EnsurePresentAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _presence) is { State: System.Data.ConnectionState.Open }) return;
+        await _presenceGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_presence is { State: System.Data.ConnectionState.Open }) return;
+            if (_presence is not null) await _presence.DisposeAsync();
+            var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+            await connection.ExecuteAsync($"SELECT pg_advisory_lock({PresenceLockSpace}, hashtext(@PresenceId))", new { PresenceId });
+            Volatile.Write(ref _presence, connection);
+        }
+        finally
+        {
+            _presenceGate.Release();
+        }
+    }
 
     private void Migrate()
     {
@@ -54,7 +98,15 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
         }
     }
 
-    public void Dispose() => DataSource.Dispose();
+    public void Dispose()
+    {
+        _presence?.Dispose();
+        DataSource.Dispose();
+    }
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_presence is not null) await _presence.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
 }

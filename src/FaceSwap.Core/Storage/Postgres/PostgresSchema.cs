@@ -160,5 +160,11 @@ internal static class PostgresSchema
                 PRIMARY KEY (user_id, channel)
             );
             """),
+        // Several nodes start and stop at different times: a running key names the process that runs its request,
+        // so a node that starts settles only the keys of processes that are gone (PostgresDatabase.IsPresent).
+        (2, """
+            ALTER TABLE idempotency_keys ADD COLUMN owner text NULL;
+            CREATE INDEX idempotency_keys_running ON idempotency_keys (created_ms) WHERE state = 'running';
+            """),
     ];
 }

@@ -138,17 +138,21 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
         // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more
         // than laneDepth jobs leased, and ordering by place first makes the lanes take turns. Places follow the
         // order of insertion (rowid), not the created times, which requests racing to insert may commit out of
-        // order: a job that commits late never lands in front of jobs already running.
+        // order: a job that commits late never lands in front of jobs already running. A lane where another owner
+        // holds a live lease is not open to this one: a lane runs on one node at a time.
         var rows = (await connection.QueryAsync<ClaimRow>(
             $"""
             WITH lanes AS (
                 SELECT id, rowid AS sequence, lease_owner, lease_until_ms,
-                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY rowid) AS place
+                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY rowid) AS place,
+                       MAX(COALESCE(lease_owner <> @leaseOwner AND lease_until_ms >= @now, 0))
+                           OVER (PARTITION BY user_id, channel) AS held_elsewhere
                 FROM jobs WHERE {Executing}
             )
             UPDATE jobs SET lease_owner = @leaseOwner, lease_until_ms = @until, attempt = attempt + 1
             WHERE id IN (SELECT id FROM lanes
-                         WHERE place <= @laneDepth AND (lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)
+                         WHERE place <= @laneDepth AND held_elsewhere = 0
+                           AND (lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)
                          ORDER BY place, sequence LIMIT @max)
             RETURNING status, attempt, max_attempts AS MaxAttempts, data
             """,
@@ -160,14 +164,18 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
             .ToList();
     }
 
+    /// <summary>A lease that ran out is not revived once another owner holds a lease in its lane that outlasts it.</summary>
     public async Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         if (ids.Count == 0) return new HashSet<string>();
         await using var connection = await database.OpenAsync(cancellationToken);
         var held = await connection.QueryAsync<string>(
             $"""
-            UPDATE jobs SET lease_until_ms = @until
-            WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @leaseOwner AND {Executing}
+            UPDATE jobs AS j SET lease_until_ms = @until
+            WHERE j.id IN (SELECT value FROM json_each(@ids)) AND j.lease_owner = @leaseOwner AND j.{Executing}
+              AND NOT EXISTS (SELECT 1 FROM jobs o
+                              WHERE o.user_id = j.user_id AND o.channel = j.channel AND o.{Executing}
+                                AND o.lease_owner <> @leaseOwner AND o.lease_until_ms > j.lease_until_ms)
             RETURNING id
             """,
             new { ids = JobJson.Serialize(ids), leaseOwner, until = JobJson.ToMs(leaseUntil) });

@@ -16,7 +16,7 @@ namespace FaceSwap.Core.Storage.Sqlite;
 /// costs one real read. The connection kept open here also keeps the WAL index in place for the mapping.
 /// </para>
 /// </summary>
-public sealed class SqliteUserChanges : IDisposable
+public sealed class SqliteUserChanges : IUserChanges, IDisposable
 {
     private const int WalIndexHeaderBytes = 48;
 
@@ -44,6 +44,8 @@ public sealed class SqliteUserChanges : IDisposable
             _header = _walIndex.CreateViewAccessor(0, WalIndexHeaderBytes, MemoryMappedFileAccess.Read);
         }
     }
+
+    public ValueTask<long> VersionAsync(CancellationToken cancellationToken) => ValueTask.FromResult(Version());
 
     /// <summary>The counter as committed now; it only grows.</summary>
     public long Version()

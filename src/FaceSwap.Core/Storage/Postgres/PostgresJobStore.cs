@@ -1,0 +1,319 @@
+using Dapper;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Webhooks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace FaceSwap.Core.Storage.Postgres;
+
+/// <summary>
+/// Jobs shared by every node of a cluster. Claims lock the rows they take with <c>FOR UPDATE SKIP LOCKED</c>, so
+/// two nodes never take the same job and never wait on each other; work on one (user, channel) lane is
+/// serialized by a transaction-level advisory lock on the lane (see <see cref="LaneLock"/>), which is what keeps
+/// a lane on one node at a time and its blocking check race-free.
+/// </summary>
+public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOptions> options) : IJobStore
+{
+    private const string Executing = "status IN ('created','started','progress')";
+
+    /// <summary>A lease nobody holds: never taken, handed back, or run out.</summary>
+    private const string Unheld = "(lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)";
+
+    /// <summary>
+    /// The advisory lock of a lane, as an SQL expression over <c>user_id</c> and <c>channel</c> (columns or
+    /// parameters). Inserts, claims and heartbeats of a lane take it; distinct lanes whose hashes collide only
+    /// share a lock, which costs waiting, never correctness.
+    /// </summary>
+    private static string LaneLock(string userId, string channel) =>
+        $"{PostgresDatabase.LaneLockSpace}, hashtext({userId}::text || '/' || {channel})";
+
+    private sealed record JobRow(string Status, string Data);
+
+    private sealed record LeasedRow(string Status, string? LeaseOwner, string Data);
+
+    private sealed record ClaimRow(string Status, int Attempt, int MaxAttempts, string Data);
+
+    private sealed record LaneRow(long UserId, string Channel);
+
+    public async Task<JobInsertion> InsertAsync(Job job, bool exclusiveOnChannel, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Every insert holds its lane's lock to its commit: the busy check and the insert are one step across
+        // nodes, and a lane's sequence numbers commit in order, so a job never lands ahead of running ones.
+        await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LaneLock("@UserId", "@Channel")})",
+            new { job.UserId, job.Channel }, transaction);
+        if (exclusiveOnChannel)
+        {
+            var executing = (await connection.QueryAsync<string>(
+                $"SELECT id FROM jobs WHERE user_id = @UserId AND channel = @Channel AND blocking AND {Executing} ORDER BY sequence",
+                new { job.UserId, job.Channel }, transaction)).ToList();
+            if (executing.Count > 0) return new JobInsertion(false, executing);
+        }
+        // No lease: the job enters execution only through a claim.
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO jobs (id, user_id, channel, status, blocking, created_ms, updated_ms, attempt, max_attempts, message_id, data)
+            VALUES (@Id, @UserId, @Channel, @Status, @Blocking, @Created, @Updated, 0, @MaxAttempts, @MessageId, @Data)
+            """,
+            new
+            {
+                job.Id, job.UserId, job.Channel, Status = job.Status.ToWire(), job.Blocking,
+                Created = JobJson.ToMs(job.Created), Updated = JobJson.ToMs(job.Updated),
+                MaxAttempts = Math.Max(1, options.Value.MaxAttempts), job.Upstream.MessageId, Data = JobJson.SerializeData(job),
+            }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return JobInsertion.Done;
+    }
+
+    public async Task<JobLookup> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(bool Expired, string Status, string? Data)?>(
+            "SELECT expired, status, data FROM jobs WHERE id = @id", new { id });
+        return row switch
+        {
+            null => JobLookup.Missing,
+            { Expired: true } => JobLookup.Gone,
+            { Data: { } data } r => new JobLookup(JobJson.DeserializeData(data, r.Status), false),
+            _ => JobLookup.Missing,
+        };
+    }
+
+    public async Task<Job?> FindLeasedAsync(string id, string leaseOwner, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<JobRow>(
+            $"SELECT status, data FROM jobs WHERE id = @id AND lease_owner = @leaseOwner AND NOT expired AND {Executing}",
+            new { id, leaseOwner });
+        return row is null ? null : JobJson.DeserializeData(row.Data, row.Status);
+    }
+
+    public async Task<Job?> UpdateAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken) =>
+        (await WriteAsync(id, leaseOwner: null, change, cancellationToken)).Stored;
+
+    public Task<LeasedWrite> UpdateLeasedAsync(string id, string leaseOwner, Func<Job, Job?> change, CancellationToken cancellationToken) =>
+        WriteAsync(id, leaseOwner, change, cancellationToken);
+
+    private async Task<LeasedWrite> WriteAsync(string id, string? leaseOwner, Func<Job, Job?> change, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The row lock makes read, change and write one step: a claim skips this row meanwhile, and a
+        // competing writer waits and then reads what this one wrote.
+        var row = await connection.QuerySingleOrDefaultAsync<LeasedRow>(
+            "SELECT status, lease_owner AS LeaseOwner, data FROM jobs WHERE id = @id AND NOT expired FOR UPDATE",
+            new { id }, transaction);
+        if (row is null) return LeasedWrite.NotWritten;
+        var current = JobJson.DeserializeData(row.Data, row.Status);
+        if (current.Status.IsTerminal()) return LeasedWrite.NotWritten;
+        if (leaseOwner is not null && row.LeaseOwner != leaseOwner) return LeasedWrite.Lost;
+        var next = change(current);
+        if (next is null) return LeasedWrite.NotWritten;
+        if (next.Status != current.Status && !current.Status.CanMoveTo(next.Status)) return LeasedWrite.NotWritten;
+        await connection.ExecuteAsync(
+            """
+            UPDATE jobs SET status = @Status, updated_ms = @Updated, message_id = @MessageId, data = @Data,
+                lease_owner = CASE WHEN @Terminal THEN NULL ELSE lease_owner END,
+                lease_until_ms = CASE WHEN @Terminal THEN NULL ELSE lease_until_ms END
+            WHERE id = @Id
+            """,
+            new
+            {
+                next.Id, Status = next.Status.ToWire(), Updated = JobJson.ToMs(next.Updated), next.Upstream.MessageId,
+                Data = JobJson.SerializeData(next), Terminal = next.Status.IsTerminal(),
+            }, transaction);
+        if (DeliveryPolicy.ShouldNotify(current, next))
+        {
+            // The outbox row commits with the transition or not at all: no lost and no phantom deliveries.
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO deliveries (id, job_id, user_id, url, event, job_snapshot, state, attempts, next_attempt_ms, created_ms)
+                VALUES (@Id, @JobId, @UserId, @Url, @Event, @Snapshot, 'pending', 0, @Now, @Now)
+                """,
+                new
+                {
+                    Id = DeliveryPolicy.NewDeliveryId(), JobId = next.Id, next.UserId, Url = next.ReplyUrl,
+                    Event = next.Status.ToWire(), Snapshot = JobJson.Serialize(next), Now = JobJson.ToMs(next.Updated),
+                }, transaction);
+        }
+        var added = next.Attachments.Where(a => current.Attachments.All(c => c.Id != a.Id));
+        foreach (var attachment in added)
+        {
+            await connection.ExecuteAsync("INSERT INTO attachments (id, job_id, data) VALUES (@Id, @JobId, @Data)",
+                new { attachment.Id, JobId = next.Id, Data = JobJson.Serialize(attachment) }, transaction);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new LeasedWrite(next, false);
+    }
+
+    public async Task<IReadOnlyList<string>> ListExecutingAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(
+            $"SELECT id FROM jobs WHERE user_id = @userId AND {Executing} ORDER BY created_ms, sequence", new { userId })).ToList();
+    }
+
+    /// <summary>
+    /// Two steps in one transaction. First, the lanes that have a job to give this node are found and locked with
+    /// <c>pg_try_advisory_xact_lock</c>: a lane another node is claiming right now is left to it (no waiting).
+    /// Then, in a statement that sees every claim committed before the locks were taken, the jobs of those lanes
+    /// are chosen again and taken, rows locked <c>FOR UPDATE SKIP LOCKED</c> (a row that a writer holds is
+    /// skipped, and its lease is checked again as locked).
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil,
+        int laneDepth, int max, CancellationToken cancellationToken)
+    {
+        var args = new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max };
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more than
+        // laneDepth jobs leased, and ordering by place first makes the lanes take turns. A lane where another
+        // node holds a live lease is not open to this one: a lane runs on one node at a time.
+        var lanes = (await connection.QueryAsync<LaneRow>(
+            $"""
+            WITH lanes AS (
+                SELECT user_id, channel, sequence, lease_owner, lease_until_ms,
+                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY sequence) AS place,
+                       bool_or(COALESCE(lease_owner <> @leaseOwner AND lease_until_ms >= @now, false))
+                           OVER (PARTITION BY user_id, channel) AS held_elsewhere
+                FROM jobs WHERE {Executing}
+            ),
+            open_lanes AS MATERIALIZED (
+                SELECT user_id, channel FROM lanes
+                WHERE place <= @laneDepth AND NOT held_elsewhere AND {Unheld}
+                GROUP BY user_id, channel
+                ORDER BY min(place), min(sequence)
+                LIMIT @max
+            )
+            SELECT user_id AS UserId, channel AS Channel FROM open_lanes
+            WHERE pg_try_advisory_xact_lock({LaneLock("user_id", "channel")})
+            """, args, transaction)).ToList();
+        if (lanes.Count == 0) return [];
+        var rows = (await connection.QueryAsync<ClaimRow>(
+            $"""
+            WITH locked AS (
+                SELECT * FROM unnest(@userIds, @channels) AS l(user_id, channel)
+            ),
+            lanes AS (
+                SELECT id, sequence, lease_owner, lease_until_ms,
+                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY sequence) AS place,
+                       bool_or(COALESCE(lease_owner <> @leaseOwner AND lease_until_ms >= @now, false))
+                           OVER (PARTITION BY user_id, channel) AS held_elsewhere
+                FROM jobs JOIN locked USING (user_id, channel) WHERE {Executing}
+            ),
+            chosen AS (
+                SELECT id FROM lanes WHERE place <= @laneDepth AND NOT held_elsewhere AND {Unheld}
+                ORDER BY place, sequence LIMIT @max
+            ),
+            taken AS (
+                SELECT id FROM jobs WHERE id IN (SELECT id FROM chosen) AND {Executing} AND {Unheld}
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE jobs SET lease_owner = @leaseOwner, lease_until_ms = @until, attempt = attempt + 1
+            WHERE id IN (SELECT id FROM taken)
+            RETURNING status, attempt, max_attempts AS MaxAttempts, data
+            """,
+            new
+            {
+                args.leaseOwner, args.until, args.now, args.laneDepth, args.max,
+                userIds = lanes.Select(l => l.UserId).ToArray(), channels = lanes.Select(l => l.Channel).ToArray(),
+            }, transaction)).ToList();
+        await transaction.CommitAsync(cancellationToken);
+        return rows
+            .Select(r => new ClaimedJob(JobJson.DeserializeData(r.Data, r.Status), r.Attempt, r.MaxAttempts))
+            .OrderBy(c => c.Job.Created).ThenBy(c => c.Job.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Renews under the lanes' locks (taken in one order, so heartbeats never deadlock), and only where no other
+    /// node took the lane meanwhile: a lease that ran out is not revived once another node holds a lease in its
+    /// lane that outlasts it, since that node's claim came after this lease ended.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return new HashSet<string>();
+        var args = new { ids = ids.ToArray(), leaseOwner, until = JobJson.ToMs(leaseUntil) };
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            $"""
+            SELECT pg_advisory_xact_lock({PostgresDatabase.LaneLockSpace}, lane) FROM (
+                SELECT DISTINCT hashtext(user_id::text || '/' || channel) AS lane
+                FROM jobs WHERE id = ANY(@ids) AND lease_owner = @leaseOwner AND {Executing}
+                ORDER BY lane
+            ) lanes
+            """, args, transaction);
+        var held = await connection.QueryAsync<string>(
+            $"""
+            UPDATE jobs j SET lease_until_ms = @until
+            WHERE j.id = ANY(@ids) AND j.lease_owner = @leaseOwner AND j.{Executing}
+              AND NOT EXISTS (SELECT 1 FROM jobs o
+                              WHERE o.user_id = j.user_id AND o.channel = j.channel AND o.{Executing}
+                                AND o.lease_owner <> @leaseOwner AND o.lease_until_ms > j.lease_until_ms)
+            RETURNING j.id
+            """, args, transaction);
+        var renewed = held.ToHashSet();
+        await transaction.CommitAsync(cancellationToken);
+        return renewed;
+    }
+
+    public async Task ReleaseAsync(IReadOnlyCollection<string> ids, string leaseOwner, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            $"""
+            UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL, attempt = GREATEST(attempt - 1, 0)
+            WHERE id = ANY(@ids) AND lease_owner = @leaseOwner AND {Executing}
+            """,
+            new { ids = ids.ToArray(), leaseOwner });
+    }
+
+    public async Task<IReadOnlyList<Job>> ListPastRetentionAsync(DateTimeOffset createdBefore, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<JobRow>(
+            "SELECT status, data FROM jobs WHERE NOT expired AND created_ms < @before ORDER BY created_ms LIMIT @max",
+            new { before = JobJson.ToMs(createdBefore), max });
+        return rows.Select(r => JobJson.DeserializeData(r.Data, r.Status)).ToList();
+    }
+
+    public async Task MarkExpiredAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("DELETE FROM attachments WHERE job_id = @id", new { id }, transaction);
+        // An expired job leaves the executing set too, so no node ever claims it again.
+        await connection.ExecuteAsync(
+            $"""
+            UPDATE jobs SET expired = true, data = NULL, message_id = NULL, lease_owner = NULL, lease_until_ms = NULL,
+                status = CASE WHEN {Executing} THEN 'cancelled' ELSE status END
+            WHERE id = @id
+            """,
+            new { id }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<Job?> FindByMessageIdAsync(long userId, string channel, string messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<JobRow>(
+            """
+            SELECT status, data FROM jobs
+            WHERE user_id = @userId AND channel = @channel AND message_id = @messageId AND NOT expired
+            ORDER BY created_ms DESC, sequence DESC LIMIT 1
+            """,
+            new { userId, channel, messageId });
+        return row is null ? null : JobJson.DeserializeData(row.Data, row.Status);
+    }
+
+    public async Task<Attachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var data = await connection.QuerySingleOrDefaultAsync<string?>(
+            "SELECT data FROM attachments WHERE id = @attachmentId", new { attachmentId });
+        return data is null ? null : JobJson.Deserialize<Attachment>(data);
+    }
+}
