@@ -1,7 +1,6 @@
 using System.CommandLine;
 using FaceSwap.Core;
 using FaceSwap.Core.Storage;
-using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Server.Cli;
 using FaceSwap.Server.Hosting;
 
@@ -11,15 +10,15 @@ if (args.Length > 0 && args[0] is "users" or "models")
     var configuration = new ConfigurationBuilder()
         .AddJsonFile("appsettings.json", optional: true)
         .AddEnvironmentVariables()
-        .AddCommandLine(args.Where(a => a.StartsWith("--FaceSwap", StringComparison.Ordinal)).ToArray())
+        .AddCommandLine(args.Where(IsSetting).ToArray())
         .Build();
     var dataDir = ServerHost.DataDir(configuration);
     var root = new RootCommand("FaceSwap server administration")
     {
-        UsersCommand.Create(() => new SqliteUserStore(new SqliteDatabase(Path.Combine(dataDir, "faceswap.db"))), Console.Out),
+        UsersCommand.Create(() => UsersCommand.OpenStorage(configuration).GetRequiredService<IUserStore>(), Console.Out),
         ModelsCommand.Create(() => ModelsCommand.Options(configuration, dataDir), Console.Out),
     };
-    return await root.Parse(args.Where(a => !a.StartsWith("--FaceSwap", StringComparison.Ordinal)).ToArray()).InvokeAsync();
+    return await root.Parse(args.Where(a => !IsSetting(a)).ToArray()).InvokeAsync();
 }
 
 // `sandbox …` runs the Discord emulator on its own (docs/sandbox.md).
@@ -32,5 +31,8 @@ if (args.Length > 0 && args[0] == "sandbox")
 var app = await ServerHost.BuildAsync(args);
 await app.RunAsync();
 return 0;
+
+// The settings among the administration commands' arguments: the server's own keys and its database's connection string.
+static bool IsSetting(string arg) => arg.StartsWith("--FaceSwap", StringComparison.Ordinal) || arg.StartsWith("--ConnectionStrings", StringComparison.Ordinal);
 
 public partial class Program;

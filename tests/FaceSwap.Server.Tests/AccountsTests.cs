@@ -83,9 +83,8 @@ public sealed class AccountsTests : IAsyncLifetime
     {
         await Post(Channel, new { discord = "PlainDiscordTokenMustNotBeStored", server = Server, channel = Channel });
         await _server.App.StopAsync();
-        var bytes = await File.ReadAllBytesAsync(Path.Combine(_server.DataDir, "faceswap.db"));
-        var wal = Path.Combine(_server.DataDir, "faceswap.db-wal");
-        var text = System.Text.Encoding.UTF8.GetString(bytes.Concat(File.Exists(wal) ? await File.ReadAllBytesAsync(wal) : []).ToArray());
+        var text = await _server.StoredTextAsync();
+        Assert.Contains(Channel, text);
         Assert.DoesNotContain("PlainDiscordTokenMustNotBeStored", text);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using FaceSwap.Core.Storage;
+using FaceSwap.Core.Users;
 using FaceSwap.Server.Tests.Infrastructure;
 
 namespace FaceSwap.Server.Tests;
@@ -56,10 +57,9 @@ public sealed class AuthTests : IAsyncLifetime
     {
         var (_, token) = await _server.AddUserAsync("hashed");
         await _server.App.StopAsync();
-        var database = await File.ReadAllBytesAsync(Path.Combine(_server.DataDir, "faceswap.db"));
-        var wal = Path.Combine(_server.DataDir, "faceswap.db-wal");
-        var all = database.Concat(File.Exists(wal) ? await File.ReadAllBytesAsync(wal) : []).ToArray();
-        Assert.DoesNotContain(token, System.Text.Encoding.UTF8.GetString(all));
-        Assert.DoesNotContain(RunningServer.Token, System.Text.Encoding.UTF8.GetString(all));
+        var stored = await _server.StoredTextAsync();
+        Assert.Contains(ApiTokens.Hash(token), stored);
+        Assert.DoesNotContain(token, stored);
+        Assert.DoesNotContain(RunningServer.Token, stored);
     }
 }

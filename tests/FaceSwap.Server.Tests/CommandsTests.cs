@@ -24,8 +24,6 @@ public sealed class CommandsTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private int StoredBlobCount() =>
-        Directory.Exists(Path.Combine(_server.DataDir, "blobs")) ? Directory.GetFiles(Path.Combine(_server.DataDir, "blobs"), "*", SearchOption.AllDirectories).Length : 0;
 
     public static TheoryData<string, string, string, string> MissingFields => new()
     {
@@ -55,7 +53,7 @@ public sealed class CommandsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal($$"""{"error":"{{error}}","code":400}""", await response.BodyAsync());
         Assert.Equal("[]", await _server.Client.GetStringAsync("jobs"));
-        Assert.Equal(0, StoredBlobCount());
+        Assert.Equal(0, await _server.BlobCountAsync());
     }
 
     [Fact]
@@ -69,7 +67,7 @@ public sealed class CommandsTests : IAsyncLifetime
         // A GIF is an image, but not where a still image is asked for.
         var gif = await _server.Client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Gif)));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, gif.StatusCode);
-        Assert.Equal(0, StoredBlobCount());
+        Assert.Equal(0, await _server.BlobCountAsync());
         Assert.Empty(_engine.Runs);
     }
 
@@ -80,7 +78,7 @@ public sealed class CommandsTests : IAsyncLifetime
         var response = await _server.Client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", big)));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(413, (int?)(await response.JsonAsync())["code"]);
-        Assert.Equal(0, StoredBlobCount());
+        Assert.Equal(0, await _server.BlobCountAsync());
     }
 
     [Theory]

@@ -3,9 +3,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
+using Dapper;
 using FaceSwap.Core.Engines;
 using FaceSwap.Server.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -166,26 +166,12 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
 
     private async Task<StoredState> StateAsync()
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_server.DataDir, "faceswap.db")};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        long Count(string table)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT count(*) FROM {table}";
-            return (long)command.ExecuteScalar()!;
-        }
-        string Text(string sql)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            return command.ExecuteScalar() as string ?? "";
-        }
-        var blobs = Path.Combine(_server.DataDir, "blobs");
-        return new StoredState(Count("jobs"),
-            Directory.Exists(blobs) ? Directory.GetFiles(blobs, "*", SearchOption.AllDirectories).Length : 0,
-            Count("deliveries"), Count("idempotency_keys"),
-            Text("SELECT group_concat(user_id || '|' || channel || '|' || engine || '|' || coalesce(server, '') || '|' || coalesce(discord_token_protected, ''), ';') FROM (SELECT * FROM accounts ORDER BY user_id, channel)"),
-            Text("SELECT group_concat(id || '|' || coalesce(reply_url, '') || '|' || reply_events, ';') FROM (SELECT * FROM users ORDER BY id)"));
+        await using var connection = await _server.OpenDatabaseAsync();
+        async Task<long> Count(string table) => await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {table}");
+        async Task<string> Text(string sql) => await connection.ExecuteScalarAsync<string>(sql) ?? "";
+        return new StoredState(await Count("jobs"), await _server.BlobCountAsync(), await Count("deliveries"), await Count("idempotency_keys"),
+            await Text("SELECT string_agg(user_id || '|' || channel || '|' || engine || '|' || coalesce(server, '') || '|' || coalesce(discord_token_protected, ''), ';') FROM (SELECT * FROM accounts ORDER BY user_id, channel) a"),
+            await Text("SELECT string_agg(id || '|' || coalesce(reply_url, '') || '|' || reply_events, ';') FROM (SELECT * FROM users ORDER BY id) u"));
     }
 
     /// <summary>One generated request, printable for a failure report.</summary>

@@ -75,8 +75,7 @@ public sealed class JobsTests : IAsyncLifetime
         var url = (string)job["attachments"]![0]!["url"]!;
         using var anonymous = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(url)).StatusCode);
-        var blobs = Path.Combine(_server.DataDir, "blobs");
-        Assert.Equal(2, Directory.GetFiles(blobs, "*", SearchOption.AllDirectories).Length);
+        Assert.Equal(2, await _server.BlobCountAsync());
 
         // Within retention the sweeper leaves it alone.
         Assert.Equal(0, await _server.Service<RetentionSweeper>().SweepAsync(CancellationToken.None));
@@ -88,7 +87,7 @@ public sealed class JobsTests : IAsyncLifetime
         Assert.Equal("""{"error":"Job has expired","code":410}""", await gone.BodyAsync());
         Assert.Equal(HttpStatusCode.Gone, (await _server.Client.GetAsync($"jobs/cancel/?jobid={jobId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(url)).StatusCode);
-        Assert.Empty(Directory.GetFiles(blobs, "*", SearchOption.AllDirectories));
+        Assert.Equal(0, await _server.BlobCountAsync());
     }
 
     [Fact]

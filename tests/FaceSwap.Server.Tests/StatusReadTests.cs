@@ -213,6 +213,7 @@ public sealed class StatusReadTests : IAsyncLifetime
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "FaceSwap.Server.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.ArgumentList.Add($"--FaceSwap:DataDir={_server.DataDir}");
+        foreach (var setting in _server.StorageArguments) start.ArgumentList.Add(setting);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.RegularExpressions;
-using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Server.Cli;
 using FaceSwap.Server.Tests.Infrastructure;
 
@@ -18,7 +17,7 @@ public sealed class UsersCommandTests : IAsyncLifetime
     private async Task<(int Exit, string Output)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
-        var root = new RootCommand { UsersCommand.Create(() => new SqliteUserStore(new SqliteDatabase(Path.Combine(_server.DataDir, "faceswap.db"))), output) };
+        var root = new RootCommand { UsersCommand.Create(_server.CliUserStore, output) };
         var exit = await root.Parse(args).InvokeAsync();
         return (exit, output.ToString());
     }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using FaceSwap.Core;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Users;
+using FaceSwap.Server.Hosting;
 
 namespace FaceSwap.Server.Cli;
 
@@ -11,6 +13,13 @@ namespace FaceSwap.Server.Cli;
 /// </summary>
 public static class UsersCommand
 {
+    /// <summary>
+    /// The stores as the server's configuration names them (storage provider, connection string, data folder),
+    /// opened through the same registration as the server's, for a process of its own.
+    /// </summary>
+    public static ServiceProvider OpenStorage(IConfiguration configuration) =>
+        new ServiceCollection().AddFaceSwapCore(configuration, ServerHost.DataDir(configuration)).BuildServiceProvider();
+
     public static Command Create(Func<IUserStore> openStore, TextWriter output)
     {
         var users = new Command("users", "Manage API users and their tokens");

@@ -1,13 +1,18 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Net.Http.Headers;
+using System.Text;
+using Dapper;
 using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Users;
+using FaceSwap.Server.Cli;
 using FaceSwap.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -55,9 +60,11 @@ public sealed class RunningServer : IAsyncDisposable
     public static async Task<IReadOnlyList<string>> StorageArgumentsAsync(string dataDir)
     {
         if (!OnPostgres) return [];
-        var database = await Databases.GetOrAdd(Path.GetFullPath(dataDir), _ => new Lazy<Task<string>>(CreateDatabaseAsync)).Value;
-        return ["--FaceSwap:Storage:Provider=postgres", $"--ConnectionStrings:FaceSwap={database}"];
+        return ["--FaceSwap:Storage:Provider=postgres", $"--ConnectionStrings:FaceSwap={await PostgresDatabaseAsync(dataDir)}"];
     }
+
+    private static Task<string> PostgresDatabaseAsync(string dataDir) =>
+        Databases.GetOrAdd(Path.GetFullPath(dataDir), _ => new Lazy<Task<string>>(CreateDatabaseAsync)).Value;
 
     private static async Task<string> CreateDatabaseAsync()
     {
@@ -95,6 +102,53 @@ public sealed class RunningServer : IAsyncDisposable
         return new RunningServer(app, dataDir, new Uri(address), storage);
     }
 
+    /// <summary>The test's own connection to this server's database (the SQLite file, or its PostgreSQL database), to see what is stored.</summary>
+    public async Task<DbConnection> OpenDatabaseAsync()
+    {
+        DbConnection connection = OnPostgres
+            ? new NpgsqlConnection(await PostgresDatabaseAsync(DataDir))
+            : new SqliteConnection($"Data Source={Path.Combine(DataDir, "faceswap.db")};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>How many files the blob store holds.</summary>
+    public async Task<long> BlobCountAsync()
+    {
+        if (OnPostgres)
+        {
+            await using var connection = await OpenDatabaseAsync();
+            return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM blobs");
+        }
+        var blobs = Path.Combine(DataDir, "blobs");
+        return Directory.Exists(blobs) ? Directory.GetFiles(blobs, "*", SearchOption.AllDirectories).Length : 0;
+    }
+
+    /// <summary>
+    /// Everything the database holds, as text, to look for secrets that must not be there in clear: on SQLite the
+    /// file and its WAL (stop the server first), on PostgreSQL every row of every table.
+    /// </summary>
+    public async Task<string> StoredTextAsync()
+    {
+        if (OnPostgres)
+        {
+            await using var connection = await OpenDatabaseAsync();
+            var tables = await connection.QueryAsync<string>("SELECT quote_ident(table_name) FROM information_schema.tables WHERE table_schema = 'public'");
+            var text = new StringBuilder();
+            foreach (var table in tables)
+                text.AppendLine(await connection.ExecuteScalarAsync<string>($"SELECT string_agg(t::text, E'\\n') FROM {table} t"));
+            return text.ToString();
+        }
+        var database = await File.ReadAllBytesAsync(Path.Combine(DataDir, "faceswap.db"));
+        var wal = Path.Combine(DataDir, "faceswap.db-wal");
+        return Encoding.UTF8.GetString(database.Concat(File.Exists(wal) ? await File.ReadAllBytesAsync(wal) : []).ToArray());
+    }
+
+    private ServiceProvider? _cliStorage;
+
+    /// <summary>The users CLI's own handle on this server's user store, opened as that process opens it.</summary>
+    public IUserStore CliUserStore() => (_cliStorage ??= UsersCommand.OpenStorage(App.Configuration)).GetRequiredService<IUserStore>();
+
     public HttpClient CreateClient(string? token)
     {
         var client = new HttpClient { BaseAddress = new Uri(BaseUrl, "/v1/faceswap/"), Timeout = TimeSpan.FromSeconds(60) };
@@ -124,6 +178,7 @@ public sealed class RunningServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        if (_cliStorage is not null) await _cliStorage.DisposeAsync();
         await App.StopAsync();
         await App.DisposeAsync();
     }
