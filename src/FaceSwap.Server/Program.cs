@@ -28,7 +28,17 @@ if (args.Length > 0 && args[0] == "sandbox")
     return 0;
 }
 
-var app = await ServerHost.BuildAsync(args);
+WebApplication app;
+try
+{
+    app = await ServerHost.BuildAsync(args);
+}
+catch (StorageConfigurationException e)
+{
+    // A setting to fix, not a crash: say which, without a stack trace.
+    Console.Error.WriteLine($"faceswap: cannot start: {e.Message}");
+    return 2;
+}
 await app.RunAsync();
 return 0;
 

@@ -4,7 +4,6 @@ using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Intake;
 using FaceSwap.Core.Webhooks;
 using FaceSwap.Core.Jobs;
-using FaceSwap.Core.Storage.Sqlite;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Auth;
 using FaceSwap.Server.Webhooks;
@@ -46,7 +45,6 @@ public static class ServerHost
         // '+' in upstream timestamps stays '+' (the default encoder would write \u002B); bodies are JSON, not HTML.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         services.AddSingleton<BearerTokenFilter>();
-        services.AddSingleton<FaceSwap.Core.Storage.IUserChanges, SqliteUserChanges>();
         services.AddSingleton<TokenCache>();
         services.AddSingleton<JobRetention>();
         services.AddSingleton<FinishedJobCache>();

@@ -2,24 +2,21 @@ using FaceSwap.Core.Dispatch;
 using FaceSwap.Core.Engines;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage;
-using FaceSwap.Core.Storage.Sqlite;
-using Microsoft.AspNetCore.DataProtection;
+using FaceSwap.Core.Tests.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FaceSwap.Core.Tests.Infrastructure;
 
-/// <summary>One server node: its own handle on the shared database file, its own dispatcher and notifier.</summary>
+/// <summary>One server node: its own handle on the shared database, its own dispatcher and notifier.</summary>
 public sealed class TestNode : IAsyncDisposable
 {
-    public TestNode(TestDatabase database, TimeProvider clock, IEngine engine, JobsOptions options)
+    public TestNode(JobsDatabase database, TimeProvider clock, IEngine engine, JobsOptions options)
     {
-        var sqlite = database.Open();
-        var wrapped = TestDatabase.Options(options);
-        Jobs = new SqliteJobStore(sqlite, wrapped);
-        var accounts = new SqliteAccountStore(sqlite, new Accounts.DiscordTokenProtector(new EphemeralDataProtectionProvider()));
+        var stores = database.OpenNode(options);
+        Jobs = stores.Jobs;
         Notifier = new JobNotifier();
-        Dispatcher = new JobDispatcher(Jobs, accounts, new FileBlobStore(Path.Combine(database.Folder, "blobs")),
-            new EngineRegistry([engine]), Notifier, new JobWaiters(Jobs, Notifier, clock), wrapped, clock, NullLogger<JobDispatcher>.Instance);
+        Dispatcher = new JobDispatcher(Jobs, stores.Accounts, stores.Blobs, new EngineRegistry([engine]), Notifier,
+            new JobWaiters(Jobs, Notifier, clock), TestDatabase.Options(options), clock, NullLogger<JobDispatcher>.Instance);
     }
 
     public IJobStore Jobs { get; }

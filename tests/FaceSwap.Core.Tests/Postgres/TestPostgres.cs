@@ -51,6 +51,25 @@ public sealed class TestPostgres : IAsyncDisposable
         return database;
     }
 
+    /// <summary>
+    /// Ends a node's process as a crash would (its sessions close, nothing is cleaned up) and waits until the
+    /// server has let go of it: a closed session's locks are dropped a moment after the client leaves.
+    /// </summary>
+    public async Task EndAsync(PostgresDatabase node)
+    {
+        await node.DisposeAsync();
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var present = new NpgsqlCommand($"SELECT {PostgresDatabase.IsPresent("@id")}", connection);
+        present.Parameters.AddWithValue("id", node.PresenceId);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((bool)(await present.ExecuteScalarAsync())!)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the server still holds the presence of {node.PresenceId}");
+            await Task.Delay(10);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var database in _opened) await database.DisposeAsync();

@@ -44,6 +44,12 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);
 
     /// <summary>
+    /// False for text that PostgreSQL cannot hold (a NUL character, which a request can carry, e.g. <c>?jobid=%00</c>):
+    /// such a key names nothing stored, and a lookup answers "not found" instead of sending it (which fails).
+    /// </summary>
+    public static bool CanHold(string text) => !text.Contains('\0');
+
+    /// <summary>
     /// An SQL condition, true when the process whose <see cref="PresenceId"/> is in <paramref name="ownerColumn"/>
     /// still holds its presence lock on this database.
     /// </summary>

@@ -79,6 +79,7 @@ public sealed class PostgresDeliveryStore(PostgresDatabase database) : IDelivery
 
     public async Task<int> StopPendingToAsync(long userId, string url, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(url)) return 0;
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
             "UPDATE deliveries SET state = 'stopped', lease_owner = NULL WHERE user_id = @userId AND url = @url AND state = 'pending'",
@@ -102,6 +103,7 @@ public sealed class PostgresDeliveryStore(PostgresDatabase database) : IDelivery
 
     public async Task<IReadOnlyList<(Delivery Delivery, IReadOnlyList<DeliveryAttempt> Attempts)>> ListForJobAsync(string jobId, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(jobId)) return [];
         await using var connection = await database.OpenAsync(cancellationToken);
         var deliveries = (await connection.QueryAsync<Row>(
             $"SELECT {Columns} FROM deliveries d WHERE d.job_id = @jobId ORDER BY d.created_ms, d.sequence", new { jobId }))

@@ -46,14 +46,23 @@ public sealed class PostgresIdempotencyStore(PostgresDatabase database) : IIdemp
     public async Task<int> ReleaseInterruptedAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var args = new { before = JobJson.ToMs(startedBefore) };
-        var cutOff = $"state = 'running' AND created_ms < @before AND NOT {PostgresDatabase.IsPresent("owner")}";
-        await connection.ExecuteAsync(
-            $"UPDATE idempotency_keys SET state = 'done' WHERE {cutOff} AND job_id IN (SELECT id FROM jobs)", args, transaction);
-        var released = await connection.ExecuteAsync($"DELETE FROM idempotency_keys WHERE {cutOff}", args, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return released;
+        // One statement, so the keys taken for cut off are chosen once: whether a process is present is read
+        // live (pg_locks), not from the statement's snapshot, and may change while the statement runs.
+        return await connection.ExecuteAsync(
+            $"""
+            WITH cut_off AS (
+                SELECT user_id, key, job_id IN (SELECT id FROM jobs) AS stored FROM idempotency_keys
+                WHERE state = 'running' AND created_ms < @before AND NOT {PostgresDatabase.IsPresent("owner")}
+                FOR UPDATE
+            ),
+            settled AS (
+                UPDATE idempotency_keys k SET state = 'done' FROM cut_off c
+                WHERE k.user_id = c.user_id AND k.key = c.key AND c.stored
+            )
+            DELETE FROM idempotency_keys k USING cut_off c
+            WHERE k.user_id = c.user_id AND k.key = c.key AND c.stored IS NOT TRUE
+            """,
+            new { before = JobJson.ToMs(startedBefore) });
     }
 
     public async Task CompleteAsync(long userId, string key, string jobId, CancellationToken cancellationToken)

@@ -68,6 +68,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
 
     public async Task<JobLookup> FindAsync(string id, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(id)) return JobLookup.Missing;
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(bool Expired, string Status, string? Data)?>(
             "SELECT expired, status, data FROM jobs WHERE id = @id", new { id });
@@ -82,6 +83,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
 
     public async Task<Job?> FindLeasedAsync(string id, string leaseOwner, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(id)) return null;
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<JobRow>(
             $"SELECT status, data FROM jobs WHERE id = @id AND lease_owner = @leaseOwner AND NOT expired AND {Executing}",
@@ -97,6 +99,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
 
     private async Task<LeasedWrite> WriteAsync(string id, string? leaseOwner, Func<Job, Job?> change, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(id)) return LeasedWrite.NotWritten;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // The row lock makes read, change and write one step: a claim skips this row meanwhile, and a
@@ -298,6 +301,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
 
     public async Task<Job?> FindByMessageIdAsync(long userId, string channel, string messageId, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(channel) || !PostgresDatabase.CanHold(messageId)) return null;
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QueryFirstOrDefaultAsync<JobRow>(
             """
@@ -311,6 +315,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
 
     public async Task<Attachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(attachmentId)) return null;
         await using var connection = await database.OpenAsync(cancellationToken);
         var data = await connection.QuerySingleOrDefaultAsync<string?>(
             "SELECT data FROM attachments WHERE id = @attachmentId", new { attachmentId });

@@ -1,24 +1,22 @@
 using System.Collections.Concurrent;
-using Dapper;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
-namespace FaceSwap.Core.Tests;
+namespace FaceSwap.Core.Tests.Stores;
 
 /// <summary>
-/// Dispatchers (nodes) on one real SQLite file, on fake time: leases run out, heartbeats and recovery scans
-/// happen only when the test advances the clock.
+/// Dispatchers (nodes) on one real database of each provider, on fake time: leases run out, heartbeats and
+/// recovery scans happen only when the test advances the clock.
 /// </summary>
-public sealed class JobDispatcherTests(ITestOutputHelper output) : IDisposable
+public abstract class JobDispatcherContract(ITestOutputHelper output)
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
-    private readonly TestDatabase _db = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
 
-    public void Dispose() => _db.Dispose();
+    protected abstract Task<JobsDatabase> CreateAsync();
 
     private static JobsOptions Options(int shared = 32, int perChannel = 8) => new()
     {
@@ -29,20 +27,21 @@ public sealed class JobDispatcherTests(ITestOutputHelper output) : IDisposable
         MaxAttempts = 3,
     };
 
-    [Fact]
+    [SkippableFact]
     public async Task Two_nodes_racing_on_one_database_run_each_job_exactly_once()
     {
+        await using var database = await CreateAsync();
         var runs = new ConcurrentDictionary<string, int>();
-        var store = _db.JobStore();
+        var store = database.JobStore();
         var jobs = new List<Job>();
         for (var lane = 0; lane < 8; lane++)
         {
-            var user = await _db.AddUserWithChannelsAsync($"user{lane}", RecordingEngine.EngineName, "c");
+            var user = await database.AddUserWithChannelsAsync($"user{lane}", RecordingEngine.EngineName, "c");
             jobs.AddRange(await TestJobs.InsertAsync(store, user, "c", 25, _clock.GetUtcNow()));
         }
         // Small lanes and budgets, so each node claims again and again as its runs end, racing the other.
-        await using var a = new TestNode(_db, _clock, new RecordingEngine(runs), Options(shared: 3, perChannel: 2));
-        await using var b = new TestNode(_db, _clock, new RecordingEngine(runs), Options(shared: 3, perChannel: 2));
+        await using var a = new TestNode(database, _clock, new RecordingEngine(runs), Options(shared: 3, perChannel: 2));
+        await using var b = new TestNode(database, _clock, new RecordingEngine(runs), Options(shared: 3, perChannel: 2));
         await Task.WhenAll(a.StartAsync(), b.StartAsync());
 
         foreach (var job in jobs) await Eventually.JobEndsAsync(store, job.Id);
@@ -57,30 +56,30 @@ public sealed class JobDispatcherTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(jobs.Count, runs.Count);
         Assert.All(jobs, j => Assert.Equal(1, runs[j.Id]));
         // No time passed: no lease could run out, so nothing was ever claimed twice.
-        await using var connection = await _db.Database.OpenAsync(CancellationToken.None);
-        Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT MAX(attempt) FROM jobs"));
+        Assert.Equal(1, await database.ScalarAsync<long>("SELECT MAX(attempt) FROM jobs"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_waiting_job_keeps_its_lease_while_its_node_lives()
     {
+        await using var database = await CreateAsync();
         var engine = new RecordingEngine(gated: true);
-        var store = _db.JobStore();
-        var user = await _db.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
+        var store = database.JobStore();
+        var user = await database.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
         var (running, waiting) = (await TestJobs.InsertAsync(store, user, "c", 2, _clock.GetUtcNow())) switch { var j => (j[0], j[1]) };
         // One slot: the second job is claimed and waits in memory behind the first.
-        await using var node = new TestNode(_db, _clock, engine, Options(shared: 1));
+        await using var node = new TestNode(database, _clock, engine, Options(shared: 1));
         await node.StartAsync();
         await engine.WaitStartedAsync(running.Id);
-        Assert.Equal(node.Id, (await _db.LeaseOfAsync(waiting.Id)).LeaseOwner);
+        Assert.Equal(node.Id, (await database.LeaseOfAsync(waiting.Id)).LeaseOwner);
 
         // Three leases' worth of time, a heartbeat at a time: a rival's recovery scan never finds either job.
         for (var beat = 0; beat < 9; beat++)
         {
             _clock.Advance(Lease / 3);
             var renewedUntil = JobJson.ToMs(_clock.GetUtcNow() + Lease);
-            await Eventually.TrueAsync(async () => (await _db.LeaseOfAsync(waiting.Id)).LeaseUntilMs == renewedUntil
-                                                   && (await _db.LeaseOfAsync(running.Id)).LeaseUntilMs == renewedUntil, "the heartbeat");
+            await Eventually.TrueAsync(async () => (await database.LeaseOfAsync(waiting.Id)).LeaseUntilMs == renewedUntil
+                                                   && (await database.LeaseOfAsync(running.Id)).LeaseUntilMs == renewedUntil, "the heartbeat");
             Assert.Empty(await store.ClaimAsync("rival", _clock.GetUtcNow(), _clock.GetUtcNow() + Lease, 8, 100, CancellationToken.None));
         }
 
@@ -89,23 +88,24 @@ public sealed class JobDispatcherTests(ITestOutputHelper output) : IDisposable
         await Eventually.JobEndsAsync(store, waiting.Id);
         Assert.Equal(1, engine.Runs[running.Id]);
         Assert.Equal(1, engine.Runs[waiting.Id]);
-        Assert.Equal(1, (await _db.LeaseOfAsync(waiting.Id)).Attempt);
+        Assert.Equal(1, (await database.LeaseOfAsync(waiting.Id)).Attempt);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_dead_nodes_job_is_claimed_after_its_lease_runs_out_and_runs_once()
     {
+        await using var database = await CreateAsync();
         var engine = new RecordingEngine();
-        var store = _db.JobStore();
-        var user = await _db.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
+        var store = database.JobStore();
+        var user = await database.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
         var job = (await TestJobs.InsertAsync(store, user, "c", 1, _clock.GetUtcNow()))[0];
         // A node claimed it and died (no release, no heartbeat).
         Assert.Single(await store.ClaimAsync("dead-node", _clock.GetUtcNow(), _clock.GetUtcNow() + Lease, 8, 10, CancellationToken.None));
 
-        await using var node = new TestNode(_db, _clock, engine, Options());
+        await using var node = new TestNode(database, _clock, engine, Options());
         await node.StartAsync();
         _clock.Advance(Lease / 2);
-        Assert.Equal("dead-node", (await _db.LeaseOfAsync(job.Id)).LeaseOwner);
+        Assert.Equal("dead-node", (await database.LeaseOfAsync(job.Id)).LeaseOwner);
         Assert.False(engine.Runs.ContainsKey(job.Id));
 
         // Past the lease: the next recovery scan (every 5 s of fake time) takes the job over.
@@ -113,15 +113,16 @@ public sealed class JobDispatcherTests(ITestOutputHelper output) : IDisposable
         await Eventually.TrueAsync(() => Task.FromResult(engine.Runs.ContainsKey(job.Id)), "the takeover");
         await Eventually.JobEndsAsync(store, job.Id);
         Assert.Equal(1, engine.Runs[job.Id]);
-        Assert.Equal(new LeaseRow("completed", null, null, 2, 3), await _db.LeaseOfAsync(job.Id));
+        Assert.Equal(new LeaseRow("completed", null, null, 2, 3), await database.LeaseOfAsync(job.Id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_job_whose_runs_were_cut_off_three_times_gives_up()
     {
+        await using var database = await CreateAsync();
         var engine = new RecordingEngine();
-        var store = _db.JobStore();
-        var user = await _db.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
+        var store = database.JobStore();
+        var user = await database.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
         var job = (await TestJobs.InsertAsync(store, user, "c", 1, _clock.GetUtcNow()))[0];
         // Three nodes in turn claim it and crash mid-run: each lease runs out unrenewed.
         for (var crash = 1; crash <= 3; crash++)
@@ -131,7 +132,7 @@ public sealed class JobDispatcherTests(ITestOutputHelper output) : IDisposable
             _clock.Advance(Lease + TimeSpan.FromSeconds(1));
         }
 
-        await using var node = new TestNode(_db, _clock, engine, Options());
+        await using var node = new TestNode(database, _clock, engine, Options());
         var ended = new TaskCompletionSource<Job>(TaskCreationOptions.RunContinuationsAsynchronously);
         node.Notifier.Changed += j => { if (j.Id == job.Id && j.Status.IsTerminal()) ended.TrySetResult(j); };
         await node.StartAsync();
@@ -140,40 +141,41 @@ public sealed class JobDispatcherTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(JobStatus.Failed, failed.Status);
         Assert.Contains("gave up after 3 attempts", failed.Error);
         Assert.False(engine.Runs.ContainsKey(job.Id));
-        Assert.Equal(new LeaseRow("failed", null, null, 4, 3), await _db.LeaseOfAsync(job.Id));
+        Assert.Equal(new LeaseRow("failed", null, null, 4, 3), await database.LeaseOfAsync(job.Id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_run_whose_lease_was_taken_over_writes_nothing_and_stops()
     {
+        await using var database = await CreateAsync();
         var engine = new RecordingEngine(gated: true);
-        var store = _db.JobStore();
-        var user = await _db.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
+        var store = database.JobStore();
+        var user = await database.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
         var job = (await TestJobs.InsertAsync(store, user, "c", 1, _clock.GetUtcNow()))[0];
-        await using var node = new TestNode(_db, _clock, engine, Options());
+        await using var node = new TestNode(database, _clock, engine, Options());
         await node.StartAsync();
         await engine.WaitStartedAsync(job.Id);
 
         // Another node holds the job now (this one was paused past its lease, say).
-        await using (var connection = await _db.Database.OpenAsync(CancellationToken.None))
-            await connection.ExecuteAsync("UPDATE jobs SET lease_owner = 'rival' WHERE id = @Id", new { job.Id });
+        await database.ExecuteAsync("UPDATE jobs SET lease_owner = 'rival' WHERE id = @Id", new { job.Id });
         engine.Open(job.Id);
 
         await Eventually.TrueAsync(() => Task.FromResult(engine.Stopped.Contains(job.Id)), "the run to stop");
         var stored = (await store.FindAsync(job.Id, CancellationToken.None)).Job!;
         Assert.Equal(JobStatus.Started, stored.Status);
-        Assert.Equal("rival", (await _db.LeaseOfAsync(job.Id)).LeaseOwner);
-        Assert.Empty(Directory.Exists(Path.Combine(_db.Folder, "blobs")) ? Directory.GetFiles(Path.Combine(_db.Folder, "blobs"), "*", SearchOption.AllDirectories) : []);
+        Assert.Equal("rival", (await database.LeaseOfAsync(job.Id)).LeaseOwner);
+        Assert.Equal(0, await database.BlobCountAsync());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task The_dispatcher_rereads_a_job_before_running_it()
     {
+        await using var database = await CreateAsync();
         var engine = new RecordingEngine(gated: true);
-        var store = _db.JobStore();
-        var user = await _db.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
+        var store = database.JobStore();
+        var user = await database.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
         var jobs = await TestJobs.InsertAsync(store, user, "c", 2, _clock.GetUtcNow());
-        await using var node = new TestNode(_db, _clock, engine, Options(shared: 1));
+        await using var node = new TestNode(database, _clock, engine, Options(shared: 1));
         await node.StartAsync();
         await engine.WaitStartedAsync(jobs[0].Id);
 
@@ -191,27 +193,38 @@ public sealed class JobDispatcherTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(JobStatus.Cancelled, (await store.FindAsync(jobs[1].Id, CancellationToken.None)).Job!.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_clean_stop_hands_waiting_and_running_jobs_back_for_the_next_start()
     {
+        await using var database = await CreateAsync();
         var engine = new RecordingEngine(gated: true);
-        var store = _db.JobStore();
-        var user = await _db.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
+        var store = database.JobStore();
+        var user = await database.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
         var jobs = await TestJobs.InsertAsync(store, user, "c", 2, _clock.GetUtcNow());
-        var node = new TestNode(_db, _clock, engine, Options(shared: 1));
+        var node = new TestNode(database, _clock, engine, Options(shared: 1));
         await node.StartAsync();
         await engine.WaitStartedAsync(jobs[0].Id);
-        Assert.Equal(node.Id, (await _db.LeaseOfAsync(jobs[1].Id)).LeaseOwner);
+        Assert.Equal(node.Id, (await database.LeaseOfAsync(jobs[1].Id)).LeaseOwner);
 
         await node.DisposeAsync();
 
-        Assert.Equal(new LeaseRow("started", null, null, 0, 3), await _db.LeaseOfAsync(jobs[0].Id));
-        Assert.Equal(new LeaseRow("created", null, null, 0, 3), await _db.LeaseOfAsync(jobs[1].Id));
+        Assert.Equal(new LeaseRow("started", null, null, 0, 3), await database.LeaseOfAsync(jobs[0].Id));
+        Assert.Equal(new LeaseRow("created", null, null, 0, 3), await database.LeaseOfAsync(jobs[1].Id));
         // No lease to wait out: a fresh node claims both at once, without the clock moving.
         var next = new RecordingEngine();
-        await using var restarted = new TestNode(_db, _clock, next, Options());
+        await using var restarted = new TestNode(database, _clock, next, Options());
         await restarted.StartAsync();
         foreach (var job in jobs) await Eventually.JobEndsAsync(store, job.Id);
         Assert.Equal(JobStatus.Completed, (await store.FindAsync(jobs[1].Id, CancellationToken.None)).Job!.Status);
     }
+}
+
+public sealed class SqliteJobDispatcherTests(ITestOutputHelper output) : JobDispatcherContract(output)
+{
+    protected override Task<JobsDatabase> CreateAsync() => JobsDatabase.SqliteAsync();
+}
+
+public sealed class PostgresJobDispatcherTests(ITestOutputHelper output) : JobDispatcherContract(output)
+{
+    protected override Task<JobsDatabase> CreateAsync() => JobsDatabase.PostgresAsync();
 }

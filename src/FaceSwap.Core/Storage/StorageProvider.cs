@@ -1,0 +1,66 @@
+using FaceSwap.Core.Storage.Postgres;
+using FaceSwap.Core.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FaceSwap.Core.Storage;
+
+/// <summary>
+/// Where every store lives, chosen by <c>FaceSwap:Storage:Provider</c>: <c>sqlite</c> (the default, embedded in
+/// the data folder, one process) or <c>postgres</c> (the database named by <c>ConnectionStrings:FaceSwap</c>,
+/// shared by any number of nodes). Each provider registers the same set of stores.
+/// </summary>
+public static class StorageProvider
+{
+    public const string ProviderKey = "FaceSwap:Storage:Provider";
+    public const string ConnectionStringName = "FaceSwap";
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    /// <summary>The chosen provider's stores; a configuration that names no usable database stops the start.</summary>
+    public static IServiceCollection AddStores(this IServiceCollection services, IConfiguration configuration, string dataDir)
+    {
+        var provider = configuration[ProviderKey]?.Trim() is { Length: > 0 } named ? named.ToLowerInvariant() : Sqlite;
+        return provider switch
+        {
+            Sqlite => services.AddSqliteStores(dataDir),
+            Postgres => services.AddPostgresStores(configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } connectionString
+                ? connectionString
+                : throw new StorageConfigurationException(
+                    $"{ProviderKey} is {Postgres} but ConnectionStrings:{ConnectionStringName} is not set: give the database's connection string " +
+                    $"(e.g. ConnectionStrings__{ConnectionStringName}=\"Host=db;Database=faceswap;Username=faceswap;Password=…\")")),
+            _ => throw new StorageConfigurationException(
+                $"{ProviderKey} is '{configuration[ProviderKey]}', which is not a storage provider: use {Sqlite} (the default) or {Postgres}"),
+        };
+    }
+
+    private static IServiceCollection AddSqliteStores(this IServiceCollection services, string dataDir)
+    {
+        services.AddSingleton(new SqliteDatabase(Path.Combine(dataDir, "faceswap.db")));
+        services.AddSingleton<IBlobStore>(new FileBlobStore(Path.Combine(dataDir, "blobs")));
+        services.AddSingleton<IJobStore, SqliteJobStore>();
+        services.AddSingleton<IAccountStore, SqliteAccountStore>();
+        services.AddSingleton<IUserStore, SqliteUserStore>();
+        services.AddSingleton<IUserChanges, SqliteUserChanges>();
+        services.AddSingleton<Webhooks.IDeliveryStore, SqliteDeliveryStore>();
+        services.AddSingleton<Webhooks.IIdempotencyStore, SqliteIdempotencyStore>();
+        return services;
+    }
+
+    private static IServiceCollection AddPostgresStores(this IServiceCollection services, string connectionString)
+    {
+        // Opened (and migrated) when first needed, at start-up, so an unreachable database fails the start.
+        services.AddSingleton(_ => new PostgresDatabase(connectionString));
+        services.AddSingleton<IBlobStore, PostgresBlobStore>();
+        services.AddSingleton<IJobStore, PostgresJobStore>();
+        services.AddSingleton<IAccountStore, PostgresAccountStore>();
+        services.AddSingleton<IUserStore, PostgresUserStore>();
+        services.AddSingleton<IUserChanges, PostgresUserChanges>();
+        services.AddSingleton<Webhooks.IDeliveryStore, PostgresDeliveryStore>();
+        services.AddSingleton<Webhooks.IIdempotencyStore, PostgresIdempotencyStore>();
+        return services;
+    }
+}
+
+/// <summary>The storage settings name no usable database: the server does not start.</summary>
+public sealed class StorageConfigurationException(string message) : Exception(message);

@@ -1,0 +1,411 @@
+using System.Collections.Concurrent;
+using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Storage;
+using FaceSwap.Core.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace FaceSwap.Core.Tests.Stores;
+
+/// <summary>
+/// The job store on a real database of each provider: the claim statement (the one way a job enters execution),
+/// leases, owner-checked writes, and lanes that run on one node at a time. Each test has a fresh database; a
+/// "node" is a store on a handle of its own (its own connections).
+/// </summary>
+public abstract class JobStoreContract(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private readonly DateTimeOffset _t0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+
+    protected abstract Task<JobsDatabase> CreateAsync();
+
+    [SkippableFact]
+    public async Task A_new_job_is_stored_unclaimed()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore(new JobsOptions { MaxAttempts = 5 });
+        var user = await database.AddUserAsync("ann");
+        var job = (await TestJobs.InsertAsync(store, user, "c1", 1, _t0))[0];
+
+        Assert.Equal(new LeaseRow("created", null, null, 0, 5), await database.LeaseOfAsync(job.Id));
+    }
+
+    [SkippableFact]
+    public async Task Two_owners_racing_on_separate_connections_claim_each_job_once()
+    {
+        await using var database = await CreateAsync();
+        var setup = database.JobStore();
+        var jobs = new List<Job>();
+        for (var lane = 0; lane < 10; lane++)
+        {
+            var user = await database.AddUserAsync($"user{lane}");
+            jobs.AddRange(await TestJobs.InsertAsync(setup, user, "c", 30, _t0.AddSeconds(lane)));
+        }
+
+        // Two owners, each with its own database handle, claim and finish jobs as fast as they can.
+        var claims = new ConcurrentDictionary<string, ConcurrentBag<string>>();
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<int> WorkAsync(string owner)
+        {
+            var store = database.NodeJobStore();
+            await go.Task;
+            var mine = 0;
+            while (true)
+            {
+                var claimed = await store.ClaimAsync(owner, _t0, _t0 + Lease, laneDepth: 2, max: 7, CancellationToken.None);
+                if (claimed.Count == 0 && !await AnyExecutingAsync(store, jobs)) return mine;
+                foreach (var claim in claimed)
+                {
+                    claims.GetOrAdd(claim.Job.Id, _ => []).Add(owner);
+                    var done = await store.UpdateLeasedAsync(claim.Job.Id, owner,
+                        j => j with { Status = JobStatus.Completed, Updated = _t0 }, CancellationToken.None);
+                    Assert.NotNull(done.Stored);
+                    mine++;
+                }
+            }
+        }
+        var a = Task.Run(() => WorkAsync("node-a"));
+        var b = Task.Run(() => WorkAsync("node-b"));
+        go.SetResult();
+        var counts = await Task.WhenAll(a, b);
+
+        output.WriteLine($"node-a claimed {counts[0]}, node-b claimed {counts[1]}");
+        Assert.Equal(jobs.Count, claims.Count);
+        Assert.All(claims, c => Assert.Single(c.Value));
+        Assert.Equal(jobs.Count, counts.Sum());
+    }
+
+    [SkippableFact]
+    public async Task Lanes_take_turns_and_a_lane_holds_at_most_its_depth()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        var flood = await TestJobs.InsertAsync(store, ann, "flood", 5, _t0);
+        var quiet = await TestJobs.InsertAsync(store, bob, "quiet", 2, _t0.AddSeconds(1));
+
+        var first = await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 2, max: 3, CancellationToken.None);
+        // Every lane's first job before any lane's second: the quiet lane is not behind the flood's backlog.
+        Assert.Equal(new[] { flood[0].Id, flood[1].Id, quiet[0].Id }.Order(), first.Select(c => c.Job.Id).Order());
+
+        var second = await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 2, max: 10, CancellationToken.None);
+        Assert.Equal([quiet[1].Id], second.Select(c => c.Job.Id));
+
+        // A lane's next job becomes claimable when one of its first ones ends, in order.
+        await store.UpdateLeasedAsync(flood[0].Id, "n", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        var third = await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 2, max: 10, CancellationToken.None);
+        Assert.Equal([flood[2].Id], third.Select(c => c.Job.Id));
+    }
+
+    [SkippableFact]
+    public async Task A_job_that_commits_late_does_not_jump_ahead_of_its_lanes_running_jobs()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var user = await database.AddUserAsync("ann");
+        // Two requests raced: the one created first committed second.
+        var committedFirst = TestJobs.New(user, "c", _t0.AddMilliseconds(5));
+        var committedSecond = TestJobs.New(user, "c", _t0);
+        await store.InsertAsync(committedFirst, false, CancellationToken.None);
+        Assert.Equal([committedFirst.Id], (await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 1, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+        await store.InsertAsync(committedSecond, false, CancellationToken.None);
+
+        // The lane's one place is taken: the late one waits for it rather than running beside it.
+        Assert.Empty(await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 1, max: 10, CancellationToken.None));
+        await store.UpdateLeasedAsync(committedFirst.Id, "n", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        Assert.Equal([committedSecond.Id], (await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 1, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+    }
+
+    [SkippableFact]
+    public async Task A_held_lease_is_not_claimed_again_until_it_runs_out()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var user = await database.AddUserAsync("ann");
+        var job = (await TestJobs.InsertAsync(store, user, "c", 1, _t0))[0];
+
+        Assert.Single(await store.ClaimAsync("a", _t0, _t0 + Lease, 8, 10, CancellationToken.None));
+        Assert.Empty(await store.ClaimAsync("b", _t0 + Lease - TimeSpan.FromMilliseconds(1), _t0 + 2 * Lease, 8, 10, CancellationToken.None));
+
+        // A heartbeat moves the end of the lease; the rival still finds nothing to take.
+        Assert.Equal([job.Id], await store.HeartbeatAsync([job.Id], "a", _t0 + 2 * Lease, CancellationToken.None));
+        Assert.Empty(await store.ClaimAsync("b", _t0 + Lease + TimeSpan.FromSeconds(1), _t0 + 3 * Lease, 8, 10, CancellationToken.None));
+
+        var taken = Assert.Single(await store.ClaimAsync("b", _t0 + 2 * Lease + TimeSpan.FromSeconds(1), _t0 + 3 * Lease, 8, 10, CancellationToken.None));
+        Assert.Equal(2, taken.Attempt);
+        // The old owner's heartbeat no longer holds it.
+        Assert.Empty(await store.HeartbeatAsync([job.Id], "a", _t0 + 4 * Lease, CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task A_stale_owner_cannot_write()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var user = await database.AddUserAsync("ann");
+        var job = (await TestJobs.InsertAsync(store, user, "c", 1, _t0))[0];
+        await store.ClaimAsync("old", _t0, _t0 + Lease, 8, 10, CancellationToken.None);
+        await store.ClaimAsync("new", _t0 + Lease + TimeSpan.FromSeconds(1), _t0 + 2 * Lease, 8, 10, CancellationToken.None);
+
+        var stale = await store.UpdateLeasedAsync(job.Id, "old", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        Assert.True(stale.LeaseLost);
+        Assert.Null(stale.Stored);
+        Assert.Equal(JobStatus.Created, (await store.FindAsync(job.Id, CancellationToken.None)).Job!.Status);
+
+        var owned = await store.UpdateLeasedAsync(job.Id, "new", j => j with { Status = JobStatus.Started }, CancellationToken.None);
+        Assert.Equal(JobStatus.Started, owned.Stored?.Status);
+        Assert.Equal("started", (await database.LeaseOfAsync(job.Id)).Status);
+    }
+
+    [SkippableFact]
+    public async Task A_clean_release_hands_the_job_back_without_spending_an_attempt()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var user = await database.AddUserAsync("ann");
+        var job = (await TestJobs.InsertAsync(store, user, "c", 1, _t0))[0];
+        await store.ClaimAsync("a", _t0, _t0 + Lease, 8, 10, CancellationToken.None);
+
+        await store.ReleaseAsync([job.Id], "a", CancellationToken.None);
+
+        Assert.Equal(new LeaseRow("created", null, null, 0, 3), await database.LeaseOfAsync(job.Id));
+        var again = Assert.Single(await store.ClaimAsync("b", _t0, _t0 + Lease, 8, 10, CancellationToken.None));
+        Assert.Equal(1, again.Attempt);
+    }
+
+    [SkippableFact]
+    public async Task A_terminal_write_ends_the_lease_and_the_job_is_never_claimed_again()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var user = await database.AddUserAsync("ann");
+        var job = (await TestJobs.InsertAsync(store, user, "c", 1, _t0))[0];
+        await store.ClaimAsync("a", _t0, _t0 + Lease, 8, 10, CancellationToken.None);
+        await store.UpdateLeasedAsync(job.Id, "a", j => j with { Status = JobStatus.Failed, Error = "x" }, CancellationToken.None);
+
+        Assert.Equal(new LeaseRow("failed", null, null, 1, 3), await database.LeaseOfAsync(job.Id));
+        Assert.Empty(await store.ClaimAsync("b", _t0 + 10 * Lease, _t0 + 11 * Lease, 8, 10, CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task A_lane_leased_by_one_node_is_not_given_to_another_until_those_leases_end()
+    {
+        await using var database = await CreateAsync();
+        var a = database.NodeJobStore();
+        var b = database.NodeJobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        var lane = await TestJobs.InsertAsync(a, ann, "c", 3, _t0);
+        var other = await TestJobs.InsertAsync(a, bob, "c", 1, _t0.AddSeconds(1));
+
+        // Node a takes the lane's first job only (its per-lane depth is 1); node b, with room for more, still gets
+        // nothing of that lane while a's lease lives: only the other lane.
+        Assert.Equal([lane[0].Id], (await a.ClaimAsync("a", _t0, _t0 + Lease, laneDepth: 1, max: 1, CancellationToken.None)).Select(c => c.Job.Id));
+        Assert.Equal([other[0].Id], (await b.ClaimAsync("b", _t0, _t0 + Lease, laneDepth: 8, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+        await b.UpdateLeasedAsync(other[0].Id, "b", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        Assert.Equal([lane[0].Id], await a.HeartbeatAsync([lane[0].Id], "a", _t0 + 2 * Lease, CancellationToken.None));
+        Assert.Empty(await b.ClaimAsync("b", _t0 + Lease + TimeSpan.FromSeconds(1), _t0 + 3 * Lease, 8, 10, CancellationToken.None));
+
+        // Its owner may take more of its own lane meanwhile.
+        Assert.Equal([lane[1].Id], (await a.ClaimAsync("a", _t0 + Lease, _t0 + 2 * Lease, laneDepth: 2, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+
+        // Node a dies: once every lease it held there ran out, the whole lane moves to b, in order.
+        var afterA = _t0 + 2 * Lease + TimeSpan.FromSeconds(1);
+        var moved = await b.ClaimAsync("b", afterA, afterA + Lease, laneDepth: 8, max: 10, CancellationToken.None);
+        Assert.Equal(lane.Select(j => j.Id), moved.Select(c => c.Job.Id));
+        Assert.Equal([2, 2, 1], moved.Select(c => c.Attempt));
+        Assert.Empty(await a.HeartbeatAsync([lane[0].Id, lane[1].Id], "a", afterA + Lease, CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task A_lane_moves_when_its_node_ends_its_jobs()
+    {
+        await using var database = await CreateAsync();
+        var a = database.NodeJobStore();
+        var b = database.NodeJobStore();
+        var ann = await database.AddUserAsync("ann");
+        var lane = await TestJobs.InsertAsync(a, ann, "c", 2, _t0);
+        await a.ClaimAsync("a", _t0, _t0 + Lease, laneDepth: 1, max: 10, CancellationToken.None);
+        Assert.Empty(await b.ClaimAsync("b", _t0, _t0 + Lease, laneDepth: 8, max: 10, CancellationToken.None));
+
+        await a.UpdateLeasedAsync(lane[0].Id, "a", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+
+        // No lease of a's is left in the lane: it is anyone's, and b's claim comes first.
+        Assert.Equal([lane[1].Id], (await b.ClaimAsync("b", _t0, _t0 + Lease, laneDepth: 8, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+        Assert.Empty(await a.ClaimAsync("a", _t0, _t0 + Lease, laneDepth: 8, max: 10, CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task A_lapsed_lease_is_not_renewed_once_another_node_holds_its_lane()
+    {
+        await using var database = await CreateAsync();
+        var a = database.NodeJobStore();
+        var b = database.NodeJobStore();
+        var ann = await database.AddUserAsync("ann");
+        var lane = await TestJobs.InsertAsync(a, ann, "c", 2, _t0);
+        Assert.Equal(2, (await a.ClaimAsync("a", _t0, _t0 + Lease, laneDepth: 2, max: 10, CancellationToken.None)).Count);
+
+        // Both of a's leases lapsed (a stalled); b takes the lane, but its claim has room for one job only.
+        var later = _t0 + Lease + TimeSpan.FromSeconds(1);
+        Assert.Equal([lane[0].Id], (await b.ClaimAsync("b", later, later + Lease, laneDepth: 2, max: 1, CancellationToken.None)).Select(c => c.Job.Id));
+
+        // a wakes up and renews: the lane has moved on, so neither lease comes back to it, and b takes the rest.
+        Assert.Empty(await a.HeartbeatAsync([lane[0].Id, lane[1].Id], "a", later + Lease, CancellationToken.None));
+        Assert.Equal([lane[1].Id], (await b.ClaimAsync("b", later, later + Lease, laneDepth: 2, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+        // A lapsed lease that nobody took is renewed as before.
+        var bob = await database.AddUserAsync("bob");
+        var lone = (await TestJobs.InsertAsync(a, bob, "c", 1, later))[0];
+        await a.ClaimAsync("a", later, later + Lease, 8, 10, CancellationToken.None);
+        Assert.Equal([lone.Id], await a.HeartbeatAsync([lone.Id], "a", later + 3 * Lease, CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task Two_nodes_claiming_at_once_never_split_a_lane()
+    {
+        await using var database = await CreateAsync();
+        var setup = database.JobStore();
+        var lanes = new Dictionary<string, long>();
+        for (var i = 0; i < 150; i++)
+        {
+            var user = await database.AddUserAsync($"user{i}");
+            foreach (var job in await TestJobs.InsertAsync(setup, user, "c", 4, _t0.AddSeconds(i))) lanes[job.Id] = user;
+        }
+
+        // Rounds of simultaneous claims, each node with room for every job; between rounds every lease runs out,
+        // so the lanes are up for grabs again. Each lane's first claimer takes all of it; the others skip it.
+        var shared = 0;
+        for (var round = 0; round < 8; round++)
+        {
+            var now = _t0 + round * 2 * Lease;
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var nodes = new[] { "a", "b", "c", "d" }.Select(owner => (owner, store: database.NodeJobStore())).ToList();
+            var claims = nodes.Select(n => Task.Run(async () =>
+            {
+                await go.Task;
+                var claimed = await n.store.ClaimAsync(n.owner, now, now + Lease, laneDepth: 4, max: 1000, CancellationToken.None);
+                return claimed.Select(c => (n.owner, lane: lanes[c.Job.Id], id: c.Job.Id));
+            })).ToList();
+            go.SetResult();
+            var taken = (await Task.WhenAll(claims)).SelectMany(t => t).ToList();
+
+            Assert.Equal(lanes.Keys.Order(), taken.Select(t => t.id).Order());
+            Assert.All(taken.GroupBy(t => t.lane), lane => Assert.Single(lane.Select(t => t.owner).Distinct()));
+            if (taken.Select(t => t.owner).Distinct().Count() > 1) shared++;
+        }
+        output.WriteLine($"rounds whose lanes went to more than one node: {shared} of 8");
+    }
+
+    [SkippableFact]
+    public async Task Blocking_jobs_racing_in_from_several_nodes_get_in_one_at_a_time()
+    {
+        await using var database = await CreateAsync();
+        var nodes = Enumerable.Range(0, 3).Select(_ => database.NodeJobStore()).ToList();
+        var user = await database.AddUserAsync("ann");
+        for (var round = 0; round < 10; round++)
+        {
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var inserts = nodes.Select(node => Task.Run(async () =>
+            {
+                await go.Task;
+                return await node.InsertAsync(TestJobs.New(user, "c", _t0.AddSeconds(round)) with { Blocking = true }, exclusiveOnChannel: true, CancellationToken.None);
+            })).ToList();
+            go.SetResult();
+            var results = await Task.WhenAll(inserts);
+
+            var winner = Assert.Single(results, r => r.Inserted);
+            var executing = await nodes[0].ListExecutingAsync(user, CancellationToken.None);
+            Assert.Single(executing);
+            Assert.All(results.Where(r => !r.Inserted), r => Assert.Equal(executing, r.ExecutingJobs));
+            // The blocking job ends; the channel is free for the next round.
+            await nodes[0].UpdateAsync(executing[0], j => j with { Status = JobStatus.Cancelled }, CancellationToken.None);
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_job_is_found_by_its_upstream_message_and_attachment_until_it_expires()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        var job = (await TestJobs.InsertAsync(store, ann, "c", 1, _t0))[0];
+        await store.ClaimAsync("n", _t0, _t0 + Lease, 8, 10, CancellationToken.None);
+        var attachment = new Attachment("att1", "image/png", "result.png", 3, 1, 1, "blob1");
+        // A NUL in what a user or the bot sends is kept as it came.
+        var content = "done \u0000 [jobid: 42]";
+        await store.UpdateLeasedAsync(job.Id, "n", j => j with
+        {
+            Status = JobStatus.Completed, Upstream = new UpstreamMessage("1234567890", content), Attachments = [attachment],
+        }, CancellationToken.None);
+
+        var found = await store.FindByMessageIdAsync(ann, "c", "1234567890", CancellationToken.None);
+        Assert.Equal((job.Id, JobStatus.Completed, content), (found?.Id, found?.Status, found?.Upstream.Content));
+        Assert.Null(await store.FindByMessageIdAsync(bob, "c", "1234567890", CancellationToken.None));
+        Assert.Null(await store.FindByMessageIdAsync(ann, "other", "1234567890", CancellationToken.None));
+        Assert.Equal(attachment, await store.FindAttachmentAsync("att1", CancellationToken.None));
+        Assert.Equal([job.Id], (await store.ListPastRetentionAsync(_t0.AddDays(1), 10, CancellationToken.None)).Select(j => j.Id));
+        Assert.Empty(await store.ListPastRetentionAsync(_t0, 10, CancellationToken.None));
+
+        await store.MarkExpiredAsync(job.Id, CancellationToken.None);
+
+        Assert.Equal(JobLookup.Gone, await store.FindAsync(job.Id, CancellationToken.None));
+        Assert.Null(await store.FindByMessageIdAsync(ann, "c", "1234567890", CancellationToken.None));
+        Assert.Null(await store.FindAttachmentAsync("att1", CancellationToken.None));
+        Assert.Empty(await store.ListPastRetentionAsync(_t0.AddDays(1), 10, CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task An_executing_job_that_expires_is_never_claimed_and_a_user_write_finds_it_gone()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var user = await database.AddUserAsync("ann");
+        var job = (await TestJobs.InsertAsync(store, user, "c", 1, _t0))[0];
+
+        await store.MarkExpiredAsync(job.Id, CancellationToken.None);
+
+        Assert.Empty(await store.ClaimAsync("n", _t0, _t0 + Lease, 8, 10, CancellationToken.None));
+        Assert.Empty(await store.ListExecutingAsync(user, CancellationToken.None));
+        Assert.Null(await store.UpdateAsync(job.Id, j => j with { Status = JobStatus.Cancelled }, CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task Keys_no_job_can_have_find_nothing()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var deliveries = database.DeliveryStore();
+        var user = await database.AddUserAsync("ann");
+        var job = (await TestJobs.InsertAsync(store, user, "c", 1, _t0))[0];
+        // A request may carry any character, NUL included (?jobid=%00), which PostgreSQL text cannot hold.
+        var nul = job.Id[..4] + "\0" + job.Id[4..];
+
+        Assert.Equal(JobLookup.Missing, await store.FindAsync(nul, CancellationToken.None));
+        Assert.Null(await store.FindLeasedAsync(nul, "n", CancellationToken.None));
+        Assert.Null(await store.UpdateAsync(nul, j => j with { Status = JobStatus.Cancelled }, CancellationToken.None));
+        Assert.Null(await store.FindByMessageIdAsync(user, "c\0", "\0", CancellationToken.None));
+        Assert.Null(await store.FindAttachmentAsync("\0", CancellationToken.None));
+        Assert.Empty(await deliveries.ListForJobAsync(nul, CancellationToken.None));
+        Assert.Equal(0, await deliveries.StopPendingToAsync(user, "https://receiver.example/\0", CancellationToken.None));
+        Assert.Equal(JobStatus.Created, (await store.FindAsync(job.Id, CancellationToken.None)).Job?.Status);
+    }
+
+    private static async Task<bool> AnyExecutingAsync(IJobStore store, IEnumerable<Job> jobs)
+    {
+        foreach (var job in jobs)
+        {
+            if ((await store.FindAsync(job.Id, CancellationToken.None)).Job?.Status.IsTerminal() == false) return true;
+        }
+        return false;
+    }
+}
+
+public sealed class SqliteJobStoreTests(ITestOutputHelper output) : JobStoreContract(output)
+{
+    protected override Task<JobsDatabase> CreateAsync() => JobsDatabase.SqliteAsync();
+}
+
+public sealed class PostgresJobStoreTests(ITestOutputHelper output) : JobStoreContract(output)
+{
+    protected override Task<JobsDatabase> CreateAsync() => JobsDatabase.PostgresAsync();
+}
