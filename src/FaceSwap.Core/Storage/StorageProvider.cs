@@ -1,7 +1,9 @@
 using FaceSwap.Core.Storage.Postgres;
 using FaceSwap.Core.Storage.Sqlite;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FaceSwap.Core.Storage;
 
@@ -58,6 +60,9 @@ public static class StorageProvider
         services.AddSingleton<IUserChanges, PostgresUserChanges>();
         services.AddSingleton<Webhooks.IDeliveryStore, PostgresDeliveryStore>();
         services.AddSingleton<Webhooks.IIdempotencyStore, PostgresIdempotencyStore>();
+        // Registered after the host's own key folder, so the cluster's key ring in the database replaces it.
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlRepository = new PostgresKeyRing(sp.GetRequiredService<PostgresDatabase>())));
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using FaceSwap.Core.Accounts;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Users;
@@ -19,7 +20,16 @@ public sealed class Bootstrap(IUserStore users, IAccountStore accounts, IOptions
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var user = await EnsureBootstrapUserAsync(cancellationToken);
+        User? user;
+        try
+        {
+            user = await EnsureBootstrapUserAsync(cancellationToken);
+        }
+        catch (DbException)
+        {
+            // Another node starting on the same database created the user between our look and our insert: it is there now.
+            user = await EnsureBootstrapUserAsync(cancellationToken);
+        }
         if (user is null) return;
         foreach (var channel in defaultChannels)
         {

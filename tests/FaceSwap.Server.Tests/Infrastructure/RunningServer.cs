@@ -66,6 +66,22 @@ public sealed class RunningServer : IAsyncDisposable
     private static Task<string> PostgresDatabaseAsync(string dataDir) =>
         Databases.GetOrAdd(Path.GetFullPath(dataDir), _ => new Lazy<Task<string>>(CreateDatabaseAsync)).Value;
 
+    /// <summary>
+    /// Several nodes of one cluster, started at once on a fresh PostgreSQL database: each its own process state and
+    /// data folder, the stores shared.
+    /// </summary>
+    public static async Task<RunningServer[]> StartClusterAsync(int nodes, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        if (!OnPostgres) throw new InvalidOperationException("Nodes share their stores on PostgreSQL only");
+        var folders = Enumerable.Range(0, nodes).Select(_ => NewDataDir()).ToList();
+        var database = PostgresDatabaseAsync(folders[0]);
+        foreach (var folder in folders.Skip(1)) Databases[Path.GetFullPath(folder)] = new Lazy<Task<string>>(database);
+        await database;
+        return await Task.WhenAll(folders.Select(folder => StartAsync(settings, services, folder)));
+    }
+
+    private static string NewDataDir() => Path.Combine(Path.GetTempPath(), "faceswap-tests", Guid.NewGuid().ToString("N"));
+
     private static async Task<string> CreateDatabaseAsync()
     {
         var admin = Environment.GetEnvironmentVariable("FACESWAP_TEST_POSTGRES");
@@ -88,7 +104,7 @@ public sealed class RunningServer : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         string? dataDir = null)
     {
-        dataDir ??= Path.Combine(Path.GetTempPath(), "faceswap-tests", Guid.NewGuid().ToString("N"));
+        dataDir ??= NewDataDir();
         var storage = await StorageArgumentsAsync(dataDir);
         var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--FaceSwap:DataDir={dataDir}", $"--FaceSwap:Auth:BootstrapToken={Token}", "--FaceSwap:Sandbox:Enabled=false", "--FaceSwap:Local:BootstrapChannel=false" };
         args.AddRange(storage);

@@ -166,5 +166,12 @@ internal static class PostgresSchema
             ALTER TABLE idempotency_keys ADD COLUMN owner text NULL;
             CREATE INDEX idempotency_keys_running ON idempotency_keys (created_ms) WHERE state = 'running';
             """),
+        // The Data Protection key ring (PostgresKeyRing): nodes must share it to read the secrets another node stored.
+        (3, """
+            CREATE TABLE data_protection_keys (
+                name text PRIMARY KEY,
+                xml text NOT NULL
+            );
+            """),
     ];
 }
