@@ -30,7 +30,8 @@ public sealed class JobNotifierPeerTests
         var changedHere = new List<Job>();
         notifier.Changed += changedHere.Add;
         using var subscription = notifier.Subscribe(At(JobStatus.Created, 0).Id);
-        Assert.True(notifier.IsWatched(At(JobStatus.Created, 0).Id));
+        Assert.True(notifier.IsWatched(At(JobStatus.Created, 0).Id, 7));
+        Assert.False(notifier.IsWatched("another job", 8));
         Assert.Equal([At(JobStatus.Created, 0).Id], notifier.WatchedJobs());
 
         var next = subscription.NextAsync(CancellationToken.None);
@@ -70,7 +71,25 @@ public sealed class JobNotifierPeerTests
         var subscription = notifier.Subscribe("a");
         subscription.Dispose();
         notifier.PublishFromPeer(At(JobStatus.Started, 1));
-        Assert.False(notifier.IsWatched("a"));
+        Assert.False(notifier.IsWatched("a", 7));
         Assert.Empty(notifier.WatchedJobs());
+    }
+
+    [Fact]
+    public async Task A_peer_change_reaches_the_listeners_of_every_change_of_its_user_once()
+    {
+        var notifier = new JobNotifier();
+        using var dashboard = notifier.SubscribeUser(7);
+        Assert.True(notifier.IsWatched("any job of user 7", 7));
+        Assert.Equal([7L], notifier.WatchedUsers());
+        using var job = notifier.Subscribe(At(JobStatus.Created, 0).Id);
+
+        notifier.PublishFromPeer(At(JobStatus.Started, 1));
+        Assert.Equal(JobStatus.Started, Assert.Single(await dashboard.NextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10))).Status);
+
+        notifier.PublishFromPeer(At(JobStatus.Started, 1)); // read again: not a change
+        notifier.PublishFromPeer(At(JobStatus.Started, 1) with { Id = "another job of user 7" });
+        var next = Assert.Single(await dashboard.NextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("another job of user 7", next.Id);
     }
 }

@@ -69,7 +69,8 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var notifier = node.Service<JobNotifier>();
         var deadline = Stopwatch.StartNew();
-        while (!notifier.IsWatched(jobId))
+        var userId = await node.BootstrapUserIdAsync();
+        while (!notifier.IsWatched(jobId, userId))
         {
             if (deadline.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"nobody waits on {jobId}");
             await Task.Delay(10);

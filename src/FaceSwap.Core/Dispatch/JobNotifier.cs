@@ -10,6 +10,8 @@ namespace FaceSwap.Core.Dispatch;
 public sealed class JobNotifier
 {
     private readonly ConcurrentDictionary<string, JobSignal> _signals = new();
+    private readonly ConcurrentDictionary<long, UserJobsSubscription[]> _userListeners = new();
+    private readonly Lock _userListenersGate = new();
 
     /// <summary>
     /// Every change of every job made on this node (metrics, the webhook sender, the feed that tells other nodes
@@ -31,9 +33,23 @@ public sealed class JobNotifier
         }
     }
 
+    /// <summary>
+    /// Starts listening to every change of the user's jobs (dashboards). Subscribe before reading the jobs'
+    /// current state, so a change between the read and the wait is never missed.
+    /// </summary>
+    public UserJobsSubscription SubscribeUser(long userId)
+    {
+        var subscription = new UserJobsSubscription(this, userId);
+        lock (_userListenersGate)
+            _userListeners[userId] = _userListeners.TryGetValue(userId, out var listeners) ? [.. listeners, subscription] : [subscription];
+        return subscription;
+    }
+
     public void Publish(Job job)
     {
         if (_signals.TryGetValue(job.Id, out var signal)) signal.Publish(job);
+        if (_userListeners.TryGetValue(job.UserId, out var listeners))
+            foreach (var listener in listeners) listener.Offer(job);
         Changed?.Invoke(job);
     }
 
@@ -44,14 +60,30 @@ public sealed class JobNotifier
     /// </summary>
     public void PublishFromPeer(Job job)
     {
-        if (_signals.TryGetValue(job.Id, out var signal)) signal.PublishIfNewer(job);
+        var newer = !_signals.TryGetValue(job.Id, out var signal) || signal.PublishIfNewer(job);
+        if (newer && _userListeners.TryGetValue(job.UserId, out var listeners))
+            foreach (var listener in listeners) listener.Offer(job);
     }
 
-    /// <summary>True while someone on this node listens to the job's changes.</summary>
-    public bool IsWatched(string jobId) => _signals.ContainsKey(jobId);
+    /// <summary>True while someone on this node listens to the job's changes, or to every change of its user's jobs.</summary>
+    public bool IsWatched(string jobId, long userId) => _signals.ContainsKey(jobId) || _userListeners.ContainsKey(userId);
 
     /// <summary>The jobs someone on this node listens to now.</summary>
     public IReadOnlyList<string> WatchedJobs() => [.. _signals.Keys];
+
+    /// <summary>The users whose every job change someone on this node listens to now.</summary>
+    public IReadOnlyList<long> WatchedUsers() => [.. _userListeners.Keys];
+
+    internal void Unsubscribe(UserJobsSubscription subscription)
+    {
+        lock (_userListenersGate)
+        {
+            if (!_userListeners.TryGetValue(subscription.UserId, out var listeners)) return;
+            var rest = Array.FindAll(listeners, l => l != subscription);
+            if (rest.Length == 0) _userListeners.TryRemove(subscription.UserId, out _);
+            else _userListeners[subscription.UserId] = rest;
+        }
+    }
 
     internal void Unsubscribe(string jobId, JobSignal signal)
     {
@@ -89,20 +121,22 @@ public sealed class JobNotifier
 
         public void Publish(Job job) => Publish(job, onlyIfNewer: false);
 
-        public void PublishIfNewer(Job job) => Publish(job, onlyIfNewer: true);
+        /// <summary>Publishes unless the job is not newer than the snapshot last published; says whether it did.</summary>
+        public bool PublishIfNewer(Job job) => Publish(job, onlyIfNewer: true);
 
-        private void Publish(Job job, bool onlyIfNewer)
+        private bool Publish(Job job, bool onlyIfNewer)
         {
             TaskCompletionSource woken;
             lock (_gate)
             {
-                if (onlyIfNewer && _latest is { } latest && !IsNewer(job, latest)) return;
+                if (onlyIfNewer && _latest is { } latest && !IsNewer(job, latest)) return false;
                 _version++;
                 _latest = job;
                 woken = _next;
                 _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
             woken.TrySetResult();
+            return true;
         }
 
         /// <summary>
@@ -157,4 +191,61 @@ public sealed class JobSubscription : IDisposable
     }
 
     public void Dispose() => _notifier.Unsubscribe(_jobId, _signal);
+}
+
+/// <summary>
+/// One listener's view of all of a user's jobs. Changes wait here until taken, the latest per job only, so a
+/// slow reader costs at most one snapshot per job and never holds up the publisher.
+/// </summary>
+public sealed class UserJobsSubscription : IDisposable
+{
+    private readonly JobNotifier _notifier;
+    private readonly Lock _gate = new();
+    private readonly OrderedDictionary<string, Job> _pending = new();
+    private TaskCompletionSource? _woken;
+
+    internal UserJobsSubscription(JobNotifier notifier, long userId)
+    {
+        _notifier = notifier;
+        UserId = userId;
+    }
+
+    public long UserId { get; }
+
+    internal void Offer(Job job)
+    {
+        TaskCompletionSource? woken;
+        lock (_gate)
+        {
+            // Publishers of one job may race; a terminal snapshot is final and never replaced by an older one.
+            if (!_pending.TryGetValue(job.Id, out var waiting) || !waiting.Status.IsTerminal() || job.Status.IsTerminal())
+                _pending[job.Id] = job;
+            woken = _woken;
+            _woken = null;
+        }
+        woken?.TrySetResult();
+    }
+
+    /// <summary>The jobs that changed since the last call, in the order of their first change; waits for one if none did.</summary>
+    public async Task<IReadOnlyList<Job>> NextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (_pending.Count > 0)
+                {
+                    var batch = _pending.Values.ToList();
+                    _pending.Clear();
+                    return batch;
+                }
+                _woken ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                changed = _woken.Task;
+            }
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
+    public void Dispose() => _notifier.Unsubscribe(this);
 }

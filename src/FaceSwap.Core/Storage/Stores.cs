@@ -34,6 +34,12 @@ public sealed record LeasedWrite(Job? Stored, bool LeaseLost)
     public static readonly LeasedWrite Lost = new(null, true);
 }
 
+/// <summary>Where a page of a user's jobs starts: after the job created at <see cref="Created"/> with this id.</summary>
+public sealed record JobCursor(DateTimeOffset Created, string Id)
+{
+    public static JobCursor After(Job job) => new(job.Created, job.Id);
+}
+
 /// <summary>
 /// Durable jobs, one row each; its columns say everything about execution (status, attempt, max attempts,
 /// lease owner, lease until). A job is inserted unclaimed and enters execution one way only: a node's
@@ -65,6 +71,12 @@ public interface IJobStore
     /// <paramref name="leaseOwner"/> still holds the job's lease.
     /// </summary>
     Task<LeasedWrite> UpdateLeasedAsync(string id, string leaseOwner, Func<Job, Job?> change, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The user's jobs, newest first (by created time, then id), at most <paramref name="limit"/>, starting after
+    /// <paramref name="before"/> when given; expired jobs are left out.
+    /// </summary>
+    Task<IReadOnlyList<Job>> ListRecentAsync(long userId, JobCursor? before, int limit, CancellationToken cancellationToken);
 
     /// <summary>The user's jobs that are not terminal, oldest first.</summary>
     Task<IReadOnlyList<string>> ListExecutingAsync(long userId, CancellationToken cancellationToken);

@@ -24,6 +24,7 @@ public sealed class PostgresSavedFaceStore(PostgresDatabase database) : ISavedFa
 
     public async Task<SavedFace?> GetAsync(long userId, string channel, string name, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(channel) || !PostgresDatabase.CanHold(name)) return null;
         await using var connection = await database.OpenAsync(cancellationToken);
         var content = await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(
             "SELECT content FROM saved_faces WHERE user_id = @userId AND channel = @channel AND name_key = @key",
@@ -47,6 +48,7 @@ public sealed class PostgresSavedFaceStore(PostgresDatabase database) : ISavedFa
 
     public async Task<bool> DeleteAsync(long userId, string channel, string name, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(channel) || !PostgresDatabase.CanHold(name)) return false;
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM saved_faces WHERE user_id = @userId AND channel = @channel AND name_key = @key",

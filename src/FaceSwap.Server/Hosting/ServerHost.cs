@@ -75,6 +75,7 @@ public static class ServerHost
         api.MapCommandsApi();
         api.MapJobsApi();
         api.MapWebhooksApi();
+        api.MapDashboardApi();
         return app;
     }
 }

@@ -1,4 +1,7 @@
+using Dapper;
+using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage.Postgres;
+using FaceSwap.Core.Tests.Infrastructure;
 using FaceSwap.Core.Webhooks;
 
 namespace FaceSwap.Core.Tests.Postgres;
@@ -28,5 +31,35 @@ public sealed class PostgresNodeTests
         // The live request ends as usual.
         await live.CompleteAsync(1, "in-flight", "job1", None);
         Assert.Equal(new IdempotencyClaim(IdempotencyState.Done, "job1"), await starting.BeginAsync(1, "in-flight", "f", t0, None));
+    }
+
+    [SkippableFact]
+    public async Task A_blocking_insert_that_waited_for_its_lane_sees_what_committed_meanwhile_whatever_the_default_isolation()
+    {
+        await using var server = await TestPostgres.CreateAsync();
+        var setup = server.Open();
+        await using (var admin = await setup.OpenAsync(None))
+            await admin.ExecuteAsync($"ALTER DATABASE {server.Name} SET default_transaction_isolation = 'repeatable read'");
+        var node = new PostgresJobStore(server.Open(), TestDatabase.Options(new JobsOptions()));
+
+        // Another node is inserting a blocking job on the lane: it holds the lane's lock.
+        await using var other = await setup.OpenAsync(None);
+        await using var otherInsert = await other.BeginTransactionAsync(None);
+        await other.ExecuteAsync($"SELECT pg_advisory_xact_lock({PostgresDatabase.LaneLockSpace}, hashtext('1/c'))", transaction: otherInsert);
+        var racing = Task.Run(() => node.InsertAsync(TestJobs.New(1, "c", DateTimeOffset.UtcNow) with { Blocking = true }, exclusiveOnChannel: true, None));
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var look = await setup.OpenAsync(None);
+            return await look.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1;
+        }, "the insert to wait for the lane");
+        await other.ExecuteAsync(
+            "INSERT INTO jobs (id, user_id, channel, status, blocking, created_ms, updated_ms, data) VALUES ('first', 1, 'c', 'created', true, 0, 0, '{}')",
+            transaction: otherInsert);
+        await otherInsert.CommitAsync(None);
+
+        // Under the server's repeatable read, the check would read a snapshot from before the wait and let it in.
+        var refused = await racing;
+        Assert.False(refused.Inserted);
+        Assert.Equal(["first"], refused.ExecutingJobs);
     }
 }

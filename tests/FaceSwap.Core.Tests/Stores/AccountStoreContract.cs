@@ -63,6 +63,19 @@ public abstract class AccountStoreContract
     }
 
     [SkippableFact]
+    public async Task A_channel_no_store_can_hold_finds_nothing()
+    {
+        await using var database = await CreateAsync();
+        var node = database.Open();
+        var ann = await node.Users.AddUserAsync("ann", null, None);
+        await node.Accounts.UpsertAsync(Discord(ann.Id, "1200000000000000001", DateTimeOffset.UtcNow), None);
+        Assert.Null(await node.Accounts.GetAsync(ann.Id, "1200000000000000001\0", None));
+        Assert.False(await node.Accounts.DeleteAsync(ann.Id, "\0", None));
+        Assert.Null(await node.Users.FindUserAsync("ann\0", None));
+        Assert.Single(await node.Accounts.ListAsync(ann.Id, None));
+    }
+
+    [SkippableFact]
     public async Task Health_changes_are_kept_with_their_time()
     {
         await using var database = await CreateAsync();

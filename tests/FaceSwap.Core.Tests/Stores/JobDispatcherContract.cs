@@ -194,6 +194,47 @@ public abstract class JobDispatcherContract(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public async Task A_channel_runs_on_one_node_until_that_node_dies_then_on_another()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var ann = await database.AddUserWithChannelsAsync("ann", RecordingEngine.EngineName, "c");
+        var bob = await database.AddUserWithChannelsAsync("bob", RecordingEngine.EngineName, "c");
+        var lane = await TestJobs.InsertAsync(store, ann, "c", 3, _clock.GetUtcNow());
+        // Node a runs the channel's first job and holds it; it claims nothing more (one job per channel, no scans).
+        var onA = new RecordingEngine(gated: true);
+        var aOptions = Options(perChannel: 1);
+        aOptions.RecoveryInterval = TimeSpan.FromDays(1);
+        var a = new TestNode(database, _clock, onA, aOptions);
+        await a.StartAsync();
+        await onA.WaitStartedAsync(lane[0].Id);
+        var onB = new RecordingEngine();
+        await using var b = new TestNode(database, _clock, onB, Options(perChannel: 8));
+        await b.StartAsync();
+
+        // Two leases' worth of time: node b claims and runs another user's jobs, never the channel node a holds.
+        for (var beat = 0; beat < 6; beat++)
+        {
+            _clock.Advance(Lease / 3);
+            var renewedUntil = JobJson.ToMs(_clock.GetUtcNow() + Lease);
+            await Eventually.TrueAsync(async () => (await database.LeaseOfAsync(lane[0].Id)).LeaseUntilMs == renewedUntil, "node a's heartbeat");
+            var probe = (await TestJobs.InsertAsync(store, bob, "c", 1, _clock.GetUtcNow()))[0];
+            b.Dispatcher.Wake();
+            await Eventually.JobEndsAsync(store, probe.Id);
+            Assert.Equal(1, onB.Runs[probe.Id]);
+            Assert.Equal(new LeaseRow("created", null, null, 0, 3), await database.LeaseOfAsync(lane[1].Id));
+        }
+
+        // Node a dies (no hand-back): once its leases ran out, node b takes the channel and runs it, in order.
+        a.Dispatcher.Dispose();
+        _clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        foreach (var job in lane) await Eventually.JobEndsAsync(store, job.Id);
+        Assert.All(lane, job => Assert.Equal(1, onB.Runs[job.Id]));
+        Assert.Equal(1, onA.Runs[lane[0].Id]);
+        Assert.Equal(new LeaseRow("completed", null, null, 2, 3), await database.LeaseOfAsync(lane[0].Id));
+    }
+
+    [SkippableFact]
     public async Task A_clean_stop_hands_waiting_and_running_jobs_back_for_the_next_start()
     {
         await using var database = await CreateAsync();

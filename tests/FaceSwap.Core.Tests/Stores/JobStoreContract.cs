@@ -260,6 +260,21 @@ public abstract class JobStoreContract(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public async Task A_heartbeat_renews_every_lease_its_owner_holds_however_many_lanes_they_are_in()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var jobs = new List<Job>();
+        for (var i = 0; i < 130; i++) jobs.AddRange(await TestJobs.InsertAsync(store, await database.AddUserAsync($"user{i}"), "c", 1, _t0));
+        Assert.Equal(130, (await store.ClaimAsync("a", _t0, _t0 + Lease, 8, 200, CancellationToken.None)).Count);
+
+        var renewed = await store.HeartbeatAsync(jobs.Select(j => j.Id).Append("not-a-job").ToList(), "a", _t0 + 2 * Lease, CancellationToken.None);
+
+        Assert.Equal(jobs.Select(j => j.Id).Order(), renewed.Order());
+        Assert.Empty(await store.ClaimAsync("b", _t0 + Lease + TimeSpan.FromSeconds(1), _t0 + 3 * Lease, 8, 200, CancellationToken.None));
+    }
+
+    [SkippableFact]
     public async Task Two_nodes_claiming_at_once_never_split_a_lane()
     {
         await using var database = await CreateAsync();
@@ -367,6 +382,41 @@ public abstract class JobStoreContract(ITestOutputHelper output)
         Assert.Empty(await store.ClaimAsync("n", _t0, _t0 + Lease, 8, 10, CancellationToken.None));
         Assert.Empty(await store.ListExecutingAsync(user, CancellationToken.None));
         Assert.Null(await store.UpdateAsync(job.Id, j => j with { Status = JobStatus.Cancelled }, CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task A_users_recent_jobs_page_newest_first_and_lose_none_created_in_the_same_millisecond()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        var jobs = new List<Job>();
+        // Ids that sort differently under a natural-language collation than byte by byte.
+        foreach (var (id, ms) in new[] { ("a-1", 0), ("A-2", 0), ("b1", 0), ("_3", 0), ("B_4", 5), ("a-5", 5), ("c6", 9) })
+        {
+            var job = TestJobs.New(ann, "c", _t0.AddMilliseconds(ms)) with { Id = id };
+            await store.InsertAsync(job, false, CancellationToken.None);
+            jobs.Add(job);
+        }
+        await store.InsertAsync(TestJobs.New(bob, "c", _t0.AddSeconds(1)), false, CancellationToken.None);
+        var expired = TestJobs.New(ann, "c", _t0.AddSeconds(2));
+        await store.InsertAsync(expired, false, CancellationToken.None);
+        await store.MarkExpiredAsync(expired.Id, CancellationToken.None);
+
+        var pages = new List<List<string>>();
+        JobCursor? cursor = null;
+        while (await store.ListRecentAsync(ann, cursor, 3, CancellationToken.None) is { Count: > 0 } page)
+        {
+            pages.Add(page.Select(j => j.Id).ToList());
+            cursor = JobCursor.After(page[^1]);
+        }
+
+        var expected = jobs.OrderByDescending(j => j.Created).ThenByDescending(j => j.Id, StringComparer.Ordinal).Select(j => j.Id).ToList();
+        Assert.Equal(expected, pages.SelectMany(p => p));
+        Assert.Equal([3, 3, 1], pages.Select(p => p.Count));
+        Assert.Empty(await store.ListRecentAsync(ann, null, 0, CancellationToken.None));
+        Assert.Empty(await store.ListRecentAsync(ann, new JobCursor(_t0, "\0"), 10, CancellationToken.None));
     }
 
     [SkippableFact]

@@ -35,6 +35,7 @@ public sealed class PostgresAccountStore(PostgresDatabase database, DiscordToken
 
     public async Task<Account?> GetAsync(long userId, string channel, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(channel)) return null;
         await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM accounts WHERE user_id = @userId AND channel = @channel", new { userId, channel }, cancellationToken: cancellationToken));
@@ -63,6 +64,7 @@ public sealed class PostgresAccountStore(PostgresDatabase database, DiscordToken
 
     public async Task<bool> DeleteAsync(long userId, string channel, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(channel)) return false;
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM accounts WHERE user_id = @userId AND channel = @channel", new { userId, channel }, cancellationToken: cancellationToken)) > 0;

@@ -1,3 +1,4 @@
+using System.Data;
 using Dapper;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Webhooks;
@@ -54,7 +55,7 @@ public sealed class PostgresDeliveryStore(PostgresDatabase database) : IDelivery
     public async Task RecordAttemptAsync(string deliveryId, DeliveryAttempt attempt, DeliveryOutcome outcome, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         await connection.ExecuteAsync(
             "INSERT INTO delivery_attempts (delivery_id, at_ms, http_status, error, duration_ms) VALUES (@deliveryId, @at, @status, @error, @duration)",
             new { deliveryId, at = JobJson.ToMs(attempt.At), status = attempt.HttpStatus, error = attempt.Error, duration = (long)attempt.Duration.TotalMilliseconds },

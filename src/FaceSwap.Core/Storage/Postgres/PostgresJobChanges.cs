@@ -42,11 +42,15 @@ public sealed class PostgresJobChanges(
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(10);
     private const int BatchSize = 500;
+    private const int CatchUpJobsPerUser = 100;
+    private static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(5);
 
     private readonly Channel<string> _announcements = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<string> _notices = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _firstListen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _listening;
+    /// <summary>When this node last stopped listening (null before the first listen).</summary>
+    private DateTimeOffset? _quietSince;
 
     /// <summary>True while this node's listening connection is open.</summary>
     public bool Listening => _listening;
@@ -160,6 +164,7 @@ public sealed class PostgresJobChanges(
             }
             finally
             {
+                if (_listening) _quietSince = clock.GetUtcNow();
                 _listening = false;
             }
             if (stoppingToken.IsCancellationRequested) return;
@@ -205,18 +210,20 @@ public sealed class PostgresJobChanges(
     {
         var reread = new HashSet<string>(StringComparer.Ordinal);
         var wake = false;
+        var catchUpUsers = false;
         foreach (var payload in batch)
         {
             if (payload == CatchUp)
             {
                 reread.UnionWith(notifier.WatchedJobs());
+                catchUpUsers = true;
                 continue;
             }
             if (Notice.Parse(payload) is not { } notice || notice.Node == dispatcher.NodeId) continue;
             if (notice.Status == JobStatus.Created) wake = true;
             // Cancelled (or otherwise ended) elsewhere: a run of it here stops instead of working on for nothing.
             if (notice.Status.IsTerminal()) dispatcher.StopRun(notice.JobId);
-            if (notifier.IsWatched(notice.JobId)) reread.Add(notice.JobId);
+            if (notifier.IsWatched(notice.JobId, notice.UserId)) reread.Add(notice.JobId);
         }
         if (wake) dispatcher.Wake();
         await Parallel.ForEachAsync(reread, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
@@ -224,6 +231,18 @@ public sealed class PostgresJobChanges(
             {
                 if ((await jobs.FindAsync(jobId, ct)).Job is { } job) notifier.PublishFromPeer(job);
             });
+        if (catchUpUsers && _quietSince is { } since)
+        {
+            // Whole-user listeners (dashboards) name no job: their users' recent jobs that changed since the connection
+            // was lost are handed over again, with a margin for the clocks of the nodes that wrote them.
+            foreach (var userId in notifier.WatchedUsers())
+            {
+                foreach (var job in await jobs.ListRecentAsync(userId, null, CatchUpJobsPerUser, stoppingToken))
+                {
+                    if (job.Updated >= since - ClockMargin && !reread.Contains(job.Id)) notifier.PublishFromPeer(job);
+                }
+            }
+        }
     }
 
     private async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)

@@ -1,3 +1,4 @@
+using System.Data;
 using Dapper;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Webhooks;
@@ -10,11 +11,15 @@ namespace FaceSwap.Core.Storage.Postgres;
 /// Jobs shared by every node of a cluster. Claims lock the rows they take with <c>FOR UPDATE SKIP LOCKED</c>, so
 /// two nodes never take the same job and never wait on each other; work on one (user, channel) lane is
 /// serialized by a transaction-level advisory lock on the lane (see <see cref="LaneLock"/>), which is what keeps
-/// a lane on one node at a time and its blocking check race-free.
+/// a lane on one node at a time and its blocking check race-free. Transactions are READ COMMITTED whatever the
+/// server's default: a statement run after a lane's lock was taken must see every commit made before it.
 /// </summary>
 public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOptions> options) : IJobStore
 {
     private const string Executing = "status IN ('created','started','progress')";
+
+    /// <summary>Leases renewed per transaction: each takes one advisory lock per lane of its jobs.</summary>
+    private const int HeartbeatSlice = 50;
 
     /// <summary>A lease nobody holds: never taken, handed back, or run out.</summary>
     private const string Unheld = "(lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)";
@@ -38,7 +43,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     public async Task<JobInsertion> InsertAsync(Job job, bool exclusiveOnChannel, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // Every insert holds its lane's lock to its commit: the busy check and the insert are one step across
         // nodes, and a lane's sequence numbers commit in order, so a job never lands ahead of running ones.
         await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LaneLock("@UserId", "@Channel")})",
@@ -101,7 +106,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     {
         if (!PostgresDatabase.CanHold(id)) return LeasedWrite.NotWritten;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // The row lock makes read, change and write one step: a claim skips this row meanwhile, and a
         // competing writer waits and then reads what this one wrote.
         var row = await connection.QuerySingleOrDefaultAsync<LeasedRow>(
@@ -150,6 +155,22 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
         return new LeasedWrite(next, false);
     }
 
+    public async Task<IReadOnlyList<Job>> ListRecentAsync(long userId, JobCursor? before, int limit, CancellationToken cancellationToken)
+    {
+        if (before is not null && !PostgresDatabase.CanHold(before.Id)) return [];
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // (created_ms, id) is a total order, so a page boundary between jobs created in the same millisecond loses none.
+        var rows = await connection.QueryAsync<JobRow>(
+            """
+            SELECT status, data FROM jobs
+            WHERE user_id = @userId AND NOT expired
+              AND (@beforeId::text IS NULL OR (created_ms, id COLLATE "C") < (@beforeMs, @beforeId::text COLLATE "C"))
+            ORDER BY created_ms DESC, id COLLATE "C" DESC LIMIT @limit
+            """,
+            new { userId, beforeMs = before is null ? 0 : JobJson.ToMs(before.Created), beforeId = before?.Id, limit = Math.Max(0, limit) });
+        return rows.Select(row => JobJson.DeserializeData(row.Data, row.Status)).ToList();
+    }
+
     public async Task<IReadOnlyList<string>> ListExecutingAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -169,7 +190,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     {
         var args = new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max };
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more than
         // laneDepth jobs leased, and ordering by place first makes the lanes take turns. A lane where another
         // node holds a live lease is not open to this one: a lane runs on one node at a time.
@@ -236,29 +257,33 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     /// </summary>
     public async Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
-        if (ids.Count == 0) return new HashSet<string>();
-        var args = new { ids = ids.ToArray(), leaseOwner, until = JobJson.ToMs(leaseUntil) };
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            $"""
-            SELECT pg_advisory_xact_lock({PostgresDatabase.LaneLockSpace}, lane) FROM (
-                SELECT DISTINCT hashtext(user_id::text || '/' || channel) AS lane
-                FROM jobs WHERE id = ANY(@ids) AND lease_owner = @leaseOwner AND {Executing}
-                ORDER BY lane
-            ) lanes
-            """, args, transaction);
-        var held = await connection.QueryAsync<string>(
-            $"""
-            UPDATE jobs j SET lease_until_ms = @until
-            WHERE j.id = ANY(@ids) AND j.lease_owner = @leaseOwner AND j.{Executing}
-              AND NOT EXISTS (SELECT 1 FROM jobs o
-                              WHERE o.user_id = j.user_id AND o.channel = j.channel AND o.{Executing}
-                                AND o.lease_owner <> @leaseOwner AND o.lease_until_ms > j.lease_until_ms)
-            RETURNING j.id
-            """, args, transaction);
-        var renewed = held.ToHashSet();
-        await transaction.CommitAsync(cancellationToken);
+        var renewed = new HashSet<string>();
+        // In slices, so one transaction never takes more advisory locks than the server's lock table allows
+        // for it (a node may hold thousands of queued jobs).
+        foreach (var slice in ids.Chunk(HeartbeatSlice))
+        {
+            var args = new { ids = slice, leaseOwner, until = JobJson.ToMs(leaseUntil) };
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            await connection.ExecuteAsync(
+                $"""
+                SELECT pg_advisory_xact_lock({PostgresDatabase.LaneLockSpace}, lane) FROM (
+                    SELECT DISTINCT hashtext(user_id::text || '/' || channel) AS lane
+                    FROM jobs WHERE id = ANY(@ids) AND lease_owner = @leaseOwner AND {Executing}
+                    ORDER BY lane
+                ) lanes
+                """, args, transaction);
+            renewed.UnionWith(await connection.QueryAsync<string>(
+                $"""
+                UPDATE jobs j SET lease_until_ms = @until
+                WHERE j.id = ANY(@ids) AND j.lease_owner = @leaseOwner AND j.{Executing}
+                  AND NOT EXISTS (SELECT 1 FROM jobs o
+                                  WHERE o.user_id = j.user_id AND o.channel = j.channel AND o.{Executing}
+                                    AND o.lease_owner <> @leaseOwner AND o.lease_until_ms > j.lease_until_ms)
+                RETURNING j.id
+                """, args, transaction));
+            await transaction.CommitAsync(cancellationToken);
+        }
         return renewed;
     }
 
@@ -286,7 +311,7 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     public async Task MarkExpiredAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         await connection.ExecuteAsync("DELETE FROM attachments WHERE job_id = @id", new { id }, transaction);
         // An expired job leaves the executing set too, so no node ever claims it again.
         await connection.ExecuteAsync(

@@ -173,5 +173,11 @@ internal static class PostgresSchema
                 xml text NOT NULL
             );
             """),
+        // A user's jobs newest first, paged by (created, id): ids compare byte by byte ("C"), as in SQLite, so a
+        // cursor means the same on both providers whatever the database's collation.
+        (4, """
+            DROP INDEX jobs_user;
+            CREATE INDEX jobs_recent ON jobs (user_id, created_ms, id COLLATE "C") WHERE NOT expired;
+            """),
     ];
 }

@@ -38,6 +38,7 @@ public sealed class PostgresUserStore(PostgresDatabase database) : IUserStore
 
     public async Task<User?> FindUserAsync(string name, CancellationToken cancellationToken)
     {
+        if (!PostgresDatabase.CanHold(name)) return null;
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(
             "SELECT id, name, created, expires FROM users WHERE name = @name", new { name }, cancellationToken: cancellationToken)))?.ToUser();

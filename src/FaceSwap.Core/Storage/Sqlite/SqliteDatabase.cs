@@ -253,5 +253,9 @@ internal static class SqliteSchema
             CREATE TRIGGER api_tokens_deleted AFTER DELETE ON api_tokens
                 BEGIN UPDATE user_changes SET version = version + 1; END;
             """),
+        // A user's jobs newest first (the dashboard's list), paged by (created_ms, id).
+        (7, """
+            CREATE INDEX jobs_user_recent ON jobs (user_id, created_ms DESC, id DESC) WHERE expired = 0;
+            """),
     ];
 }

@@ -123,6 +123,21 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
         return new LeasedWrite(next, false);
     }
 
+    public async Task<IReadOnlyList<Job>> ListRecentAsync(long userId, JobCursor? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // (created_ms, id) is a total order, so a page boundary between jobs created in the same millisecond loses none.
+        var rows = await connection.QueryAsync<JobRow>(
+            """
+            SELECT status, data FROM jobs
+            WHERE user_id = @userId AND expired = 0
+              AND (@beforeId IS NULL OR created_ms < @beforeMs OR (created_ms = @beforeMs AND id < @beforeId))
+            ORDER BY created_ms DESC, id DESC LIMIT @limit
+            """,
+            new { userId, beforeMs = before is null ? 0 : JobJson.ToMs(before.Created), beforeId = before?.Id, limit = Math.Max(0, limit) });
+        return rows.Select(row => JobJson.DeserializeData(row.Data, row.Status)).ToList();
+    }
+
     public async Task<IReadOnlyList<string>> ListExecutingAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
