@@ -2,7 +2,8 @@
 # Runs every test of the solution and ends with one line: "N passed, N failed, N skipped",
 # counted from the test results (TRX), not from dotnet test's console summary.
 # A PostgreSQL of its own (scripts/postgres.sh, under artifacts/postgres) serves every test project through
-# FACESWAP_TEST_POSTGRES, and is stopped at the end.
+# FACESWAP_TEST_POSTGRES, and is stopped at the end. The endpoint suite then runs a second time with every
+# server's stores on it (FACESWAP_TEST_STORAGE=postgres), in its own TRX file counted with the rest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -35,6 +36,12 @@ fi
 dotnet test FaceSwap.slnx -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 status=$?
+
+if [ $postgres_started -eq 1 ]; then
+  FACESWAP_TEST_STORAGE=postgres dotnet test tests/FaceSwap.Server.Tests -c Release --no-build --nologo \
+    --logger "trx;LogFileName=FaceSwap.Server.Tests.postgres.trx" --logger "console;verbosity=normal" --results-directory "$results"
+  [ $? -eq 0 ] || status=1
+fi
 
 # The benchmarks' smoke run (bench/run.sh --smoke): each bench runs briefly, only to check that it works;
 # it counts as one test (figures are never judged here, only that every bench ran).

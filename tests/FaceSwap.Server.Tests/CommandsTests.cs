@@ -182,6 +182,8 @@ public sealed class CommandsTests : IAsyncLifetime
         var answer = server.Client.PostAsync("listid", Forms.Multipart());
         for (var i = 0; i < 200 && _engine.Runs.IsEmpty; i++) await Task.Delay(50);
         var jobId = _engine.Runs.Single();
+        // The engine's "started" write is committed before the bound runs out (the run begins before it).
+        for (var i = 0; i < 400 && (string?)(await (await server.Client.GetAsync($"jobs/?jobid={jobId}")).JsonAsync())["status"] != "started"; i++) await Task.Delay(25);
         clock.Advance(TimeSpan.FromSeconds(19));
         Assert.False(answer.IsCompleted);
         clock.Advance(TimeSpan.FromSeconds(1));

@@ -75,6 +75,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             {
                 var job = await PollUntilTerminalAsync(client, jobId, TimeSpan.FromSeconds(90));
                 outcomes.Add((string)job["status"]!);
+                if ((string?)job["status"] != "completed") output.WriteLine($"{jobId}: {job["status"]}: {job["error"]} / {job["errorDetails"]}");
                 if ((string?)job["status"] == "failed") Assert.False(string.IsNullOrEmpty((string?)job["errorDetails"] ?? (string?)job["error"]));
             }
             output.WriteLine("outcomes after restart: " + string.Join(", ", outcomes));
