@@ -1,0 +1,3 @@
+using FaceSwap.Cli;
+
+return await FaceSwapCli.RunAsync(args, Terminal.OfProcess());
