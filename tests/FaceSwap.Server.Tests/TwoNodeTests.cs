@@ -136,6 +136,32 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task The_users_event_stream_on_one_node_sends_the_changes_the_other_node_makes()
+    {
+        Skip.If(RunningServer.OnPostgres, SharedDatabase.OnceOnly);
+        Skip.If(_a is null, $"{SharedDatabase.Variable} is unset: no PostgreSQL for two nodes (scripts/test.sh starts one)");
+        var jobId = await StartJobOnAAsync();
+        using var response = await _b.Client.GetAsync("jobs/events", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var statuses = new List<string>();
+        while (await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            // Ready: from here on B hears every change of the user's jobs; A makes two.
+            if (line == "event: ready")
+            {
+                await _engineA.ProgressAsync(jobId, "50%");
+                _engineA.Open(jobId);
+            }
+            if (!line.StartsWith("data: ", StringComparison.Ordinal) || JsonNode.Parse(line[6..]) is not JsonObject job || (string?)job["jobid"] != jobId) continue;
+            statuses.Add((string)job["status"]!);
+            if (statuses[^1] == "completed") break;
+        }
+        output.WriteLine($"node B's user stream: {string.Join(" → ", statuses)}");
+        Assert.Equal("completed", statuses[^1]);
+    }
+
+    [SkippableFact]
     public async Task A_cancel_on_one_node_stops_the_run_on_the_other()
     {
         Skip.If(RunningServer.OnPostgres, SharedDatabase.OnceOnly);
