@@ -1,5 +1,7 @@
 using FaceSwap.Core.Dispatch;
 using FaceSwap.Core.Jobs;
+using FaceSwap.Core.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FaceSwap.Core.Tests;
 
@@ -91,5 +93,32 @@ public sealed class JobNotifierPeerTests
         notifier.PublishFromPeer(At(JobStatus.Started, 1) with { Id = "another job of user 7" });
         var next = Assert.Single(await dashboard.NextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("another job of user 7", next.Id);
+    }
+
+    [Fact]
+    public void A_wait_on_another_node_counts_as_a_waiting_client_until_it_is_no_longer_said()
+    {
+        using var db = new TestDatabase();
+        var clock = new FakeTimeProvider(T0);
+        var notifier = new JobNotifier();
+        var waiters = new JobWaiters(db.JobStore(), notifier, clock);
+        var watching = new List<string>();
+        notifier.Watching += watching.Add;
+
+        using (notifier.Subscribe("here"))
+        using (notifier.Subscribe("here"))
+        {
+            Assert.Equal(["here"], watching); // said once, when the first listener came
+        }
+        notifier.WatchedElsewhere("there", clock.GetUtcNow() + TimeSpan.FromSeconds(30));
+        Assert.True(waiters.IsWaiting("there"));
+        clock.Advance(TimeSpan.FromSeconds(20));
+        notifier.WatchedElsewhere("there", clock.GetUtcNow() + TimeSpan.FromSeconds(30)); // said again
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.True(waiters.IsWaiting("there"));
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(waiters.IsWaiting("there"));
+        notifier.ForgetWatchedElsewhere(clock.GetUtcNow());
+        Assert.False(notifier.IsWatchedElsewhere("there", T0));
     }
 }

@@ -106,6 +106,24 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task The_node_running_a_job_knows_that_a_client_waits_for_it_on_another_node()
+    {
+        Skip.If(RunningServer.OnPostgres, SharedDatabase.OnceOnly);
+        Skip.If(_a is null, $"{SharedDatabase.Variable} is unset: no PostgreSQL for two nodes (scripts/test.sh starts one)");
+        var jobId = await StartJobOnAAsync();
+        Assert.False(_engineA.ClientWaiting(jobId));
+
+        // A long-poll on B: the discord engine on A would poll Discord fast for it, as for a client of its own.
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"jobs/?jobid={jobId}");
+        request.Headers.TryAddWithoutValidation("Prefer", "wait=60");
+        var waiting = _b.Client.SendAsync(request);
+        await Until(() => _engineA.ClientWaiting(jobId), "A saw B's waiting client");
+
+        _engineA.Open(jobId);
+        Assert.Equal("completed", (string?)(await (await waiting).JsonAsync())["status"]);
+    }
+
+    [SkippableFact]
     public async Task A_job_stream_on_one_node_sends_the_changes_the_other_node_makes()
     {
         Skip.If(RunningServer.OnPostgres, SharedDatabase.OnceOnly);
@@ -239,6 +257,8 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
         public Task Started(string jobId) => Signal(_started, jobId).Task;
         public Task Stopped(string jobId) => Signal(_stopped, jobId).Task;
         public void Open(string jobId) => Signal(_opened, jobId).TrySetResult();
+
+        public bool ClientWaiting(string jobId) => _executions[jobId].ClientWaiting;
 
         public Task ProgressAsync(string jobId, string content) =>
             _executions[jobId].ReportAsync(JobStatus.Progress, new UpstreamMessage(Content: content), CancellationToken.None);

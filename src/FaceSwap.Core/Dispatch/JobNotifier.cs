@@ -10,6 +10,7 @@ namespace FaceSwap.Core.Dispatch;
 public sealed class JobNotifier
 {
     private readonly ConcurrentDictionary<string, JobSignal> _signals = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _watchedElsewhere = new();
     private readonly ConcurrentDictionary<long, UserJobsSubscription[]> _userListeners = new();
     private readonly Lock _userListenersGate = new();
 
@@ -28,8 +29,33 @@ public sealed class JobNotifier
     {
         while (true)
         {
-            var signal = _signals.GetOrAdd(jobId, _ => new JobSignal());
-            if (signal.TryAddListener()) return new JobSubscription(this, jobId, signal);
+            var fresh = _signals.TryGetValue(jobId, out var signal) ? null : new JobSignal();
+            signal = fresh is null ? signal! : _signals.GetOrAdd(jobId, fresh);
+            if (!signal.TryAddListener()) continue;
+            if (ReferenceEquals(signal, fresh)) Watching?.Invoke(jobId);
+            return new JobSubscription(this, jobId, signal);
+        }
+    }
+
+    /// <summary>Raised when someone on this node starts listening to a job nobody here listened to.</summary>
+    public event Action<string>? Watching;
+
+    /// <summary>
+    /// Says that a client waits on another node for this job, until <paramref name="until"/> unless said again: the
+    /// node running the job then works as it does for a client of its own (the discord engine polls fast).
+    /// </summary>
+    public void WatchedElsewhere(string jobId, DateTimeOffset until) => _watchedElsewhere[jobId] = until;
+
+    /// <summary>True while a client waits on another node for this job (as last said, and not yet run out).</summary>
+    public bool IsWatchedElsewhere(string jobId, DateTimeOffset now) =>
+        _watchedElsewhere.TryGetValue(jobId, out var until) && until > now;
+
+    /// <summary>Forgets the waits elsewhere that ran out.</summary>
+    public void ForgetWatchedElsewhere(DateTimeOffset now)
+    {
+        foreach (var (jobId, until) in _watchedElsewhere)
+        {
+            if (until <= now) _watchedElsewhere.TryRemove(new KeyValuePair<string, DateTimeOffset>(jobId, until));
         }
     }
 

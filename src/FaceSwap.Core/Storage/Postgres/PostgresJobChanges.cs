@@ -23,6 +23,10 @@ namespace FaceSwap.Core.Storage.Postgres;
 /// with backoff, and every job waited on here is re-read once it listens again, since notices sent while nobody
 /// listened are gone.
 /// </para>
+/// <para>
+/// Waits: a job someone here starts to wait for is announced too (and again every ten seconds while they wait), so
+/// the node that runs it treats it as a job with a waiting client (<see cref="JobWaiters.IsWaiting"/>).
+/// </para>
 /// </summary>
 public sealed class PostgresJobChanges(
     PostgresDatabase database,
@@ -42,6 +46,10 @@ public sealed class PostgresJobChanges(
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(10);
     private const int BatchSize = 500;
+    /// <summary>The status word of a notice that says a client waits for the job on the announcing node.</summary>
+    private const string Watched = "watched";
+    private static readonly TimeSpan WatchRenewal = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WatchLifetime = TimeSpan.FromSeconds(30);
     private const int CatchUpJobsPerUser = 100;
     private static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(5);
 
@@ -64,6 +72,7 @@ public sealed class PostgresJobChanges(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         notifier.Changed += Announce;
+        notifier.Watching += AnnounceWatching;
         await base.StartAsync(cancellationToken);
         // Serve no request before this node hears the others: a waiter that started earlier could miss a change.
         try
@@ -79,6 +88,7 @@ public sealed class PostgresJobChanges(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         notifier.Changed -= Announce;
+        notifier.Watching -= AnnounceWatching;
         _announcements.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
     }
@@ -87,10 +97,33 @@ public sealed class PostgresJobChanges(
         Task.WhenAll(
             Task.Run(() => SendAsync(stoppingToken), CancellationToken.None),
             Task.Run(() => ListenAsync(stoppingToken), CancellationToken.None),
-            Task.Run(() => ReceiveAsync(stoppingToken), CancellationToken.None));
+            Task.Run(() => ReceiveAsync(stoppingToken), CancellationToken.None),
+            Task.Run(() => RenewWatchingAsync(stoppingToken), CancellationToken.None));
 
     private void Announce(Job job) =>
         _announcements.Writer.TryWrite($"{job.Id} {job.UserId} {job.Status.ToWire()} {dispatcher.NodeId}");
+
+    private void AnnounceWatching(string jobId) => _announcements.Writer.TryWrite($"{jobId} 0 {Watched} {dispatcher.NodeId}");
+
+    /// <summary>
+    /// Says again, every <see cref="WatchRenewal"/>, which jobs clients wait for here, and forgets the waits elsewhere
+    /// that were not said again: a wait elsewhere counts for <see cref="WatchLifetime"/> from its last mention.
+    /// </summary>
+    private async Task RenewWatchingAsync(CancellationToken stoppingToken)
+    {
+        using var renewals = new PeriodicTimer(WatchRenewal, clock);
+        try
+        {
+            while (await renewals.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var jobId in notifier.WatchedJobs()) AnnounceWatching(jobId);
+                notifier.ForgetWatchedElsewhere(clock.GetUtcNow());
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
 
     /// <summary>Sends what is queued in one statement; a failed send is retried, so a short outage loses nothing.</summary>
     private async Task SendAsync(CancellationToken stoppingToken)
@@ -220,9 +253,14 @@ public sealed class PostgresJobChanges(
                 continue;
             }
             if (Notice.Parse(payload) is not { } notice || notice.Node == dispatcher.NodeId) continue;
+            if (notice.Status is null)
+            {
+                notifier.WatchedElsewhere(notice.JobId, clock.GetUtcNow() + WatchLifetime);
+                continue;
+            }
             if (notice.Status == JobStatus.Created) wake = true;
             // Cancelled (or otherwise ended) elsewhere: a run of it here stops instead of working on for nothing.
-            if (notice.Status.IsTerminal()) dispatcher.StopRun(notice.JobId);
+            if (notice.Status.Value.IsTerminal()) dispatcher.StopRun(notice.JobId);
             if (notifier.IsWatched(notice.JobId, notice.UserId)) reread.Add(notice.JobId);
         }
         if (wake) dispatcher.Wake();
@@ -258,15 +296,18 @@ public sealed class PostgresJobChanges(
 
     private static TimeSpan Longer(TimeSpan retry) => retry * 2 < LongestRetry ? retry * 2 : LongestRetry;
 
-    /// <summary>One announcement as it travels: which job, whose, its new status, and the node that changed it.</summary>
-    private sealed record Notice(string JobId, long UserId, JobStatus Status, string Node)
+    /// <summary>
+    /// One announcement as it travels: which job, whose, its new status (none: a client waits for it on that node),
+    /// and the node that announced it.
+    /// </summary>
+    private sealed record Notice(string JobId, long UserId, JobStatus? Status, string Node)
     {
         public static Notice? Parse(string payload)
         {
             var parts = payload.Split(' ', 4);
-            if (parts.Length != 4 || !long.TryParse(parts[1], out var userId)
-                || !Enum.TryParse<JobStatus>(parts[2], ignoreCase: true, out var status)) return null;
-            return new Notice(parts[0], userId, status, parts[3]);
+            if (parts.Length != 4 || !long.TryParse(parts[1], out var userId)) return null;
+            if (parts[2] == Watched) return new Notice(parts[0], userId, null, parts[3]);
+            return Enum.TryParse<JobStatus>(parts[2], ignoreCase: true, out var status) ? new Notice(parts[0], userId, status, parts[3]) : null;
         }
     }
 }
