@@ -256,6 +256,8 @@ public sealed class PostgresJobChanges(
             if (notice.Status is null)
             {
                 notifier.WatchedElsewhere(notice.JobId, clock.GetUtcNow() + WatchLifetime);
+                // A command whose request waits on another node may be new in a lane this node holds: claim now.
+                wake = true;
                 continue;
             }
             if (notice.Status == JobStatus.Created) wake = true;
