@@ -16,14 +16,14 @@ namespace FaceSwap.Server.Tests;
 
 /// <summary>
 /// Two nodes on one PostgreSQL database: a client waits on one node while the other runs its job, and learns of
-/// every change at once (LISTEN/NOTIFY), never at its wait's end. Node A runs the jobs: neither node scans for work
-/// (their scans are an hour apart), each claims only when woken, so where each job runs is known.
+/// every change at once (LISTEN/NOTIFY), never at its wait's end. Neither node scans for work (their scans are an
+/// hour apart): each claims only when woken, and the test knows which node runs each job.
 /// </summary>
 public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Channel = "1100000000000000001";
-    private readonly HeldEngine _engineA = new();
-    private readonly HeldEngine _engineB = new();
+    private HeldEngine _engineA = new();
+    private HeldEngine _engineB = new();
     private SharedDatabase _database = null!;
     private RunningServer _a = null!;
     private RunningServer _b = null!;
@@ -53,15 +53,22 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
         if (_database is not null) await _database.DisposeAsync();
     }
 
+    /// <summary>
+    /// Submits a job to A and returns once it runs. Either node may claim a new job (the other node hears of the
+    /// waiting request and is woken too), so the node that runs it is called A from here on, the other B.
+    /// </summary>
     private async Task<string> StartJobOnAAsync()
     {
         var response = await _a.Client.PostAsync("headshot", Forms.Multipart(("prompt", "x")));
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.BodyAsync());
         var jobId = (string)(await response.JsonAsync())["jobid"]!;
-        await engineStarted(jobId);
+        var onB = _engineB.Started(jobId);
+        if (await Task.WhenAny(_engineA.Started(jobId), onB).WaitAsync(TimeSpan.FromSeconds(30)) == onB)
+        {
+            (_a, _b) = (_b, _a);
+            (_engineA, _engineB) = (_engineB, _engineA);
+        }
         return jobId;
-
-        async Task engineStarted(string id) => await _engineA.Started(id).WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Returns once a request on <paramref name="node"/> listens to the job's changes.</summary>
@@ -223,12 +230,13 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
         Skip.If(_a is null, $"{SharedDatabase.Variable} is unset: no PostgreSQL for two nodes (scripts/test.sh starts one)");
         // A third node on fake time: its retry after the lost connection waits until the test moves its clock, so the
         // change below surely happens while nobody on it listens.
+        // It starts once the job runs, since it has no engine for it and must not claim it.
+        var jobId = await StartJobOnAAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = _database.ServerSettings().ToDictionary(s => s.Key, s => (string?)s.Value);
         await using var c = await RunningServer.StartAsync(settings, services => services.AddSingleton<TimeProvider>(clock));
         var changes = c.Service<PostgresJobChanges>();
         await changes.FirstListen.WaitAsync(TimeSpan.FromSeconds(30));
-        var jobId = await StartJobOnAAsync();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"jobs/?jobid={jobId}");
         request.Headers.TryAddWithoutValidation("Prefer", "wait=60");
         var waiting = c.Client.SendAsync(request);
