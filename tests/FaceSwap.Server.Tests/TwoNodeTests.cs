@@ -55,7 +55,8 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>
     /// Submits a job to A and returns once it runs. Either node may claim a new job (the other node hears of the
-    /// waiting request and is woken too), so the node that runs it is called A from here on, the other B.
+    /// waiting request and claims a second later, should A not have), so the node that runs it is called A from
+    /// here on, the other B.
     /// </summary>
     private async Task<string> StartJobOnAAsync()
     {

@@ -50,6 +50,8 @@ public sealed class PostgresJobChanges(
     private const string Watched = "watched";
     private static readonly TimeSpan WatchRenewal = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WatchLifetime = TimeSpan.FromSeconds(30);
+    /// <summary>How long a node leaves a command waited for elsewhere to the node that took it before claiming.</summary>
+    private static readonly TimeSpan ClaimGrace = TimeSpan.FromSeconds(1);
     private const int CatchUpJobsPerUser = 100;
     private static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(5);
 
@@ -243,6 +245,7 @@ public sealed class PostgresJobChanges(
     {
         var reread = new HashSet<string>(StringComparer.Ordinal);
         var wake = false;
+        var wakeSoon = false;
         var catchUpUsers = false;
         foreach (var payload in batch)
         {
@@ -256,8 +259,9 @@ public sealed class PostgresJobChanges(
             if (notice.Status is null)
             {
                 notifier.WatchedElsewhere(notice.JobId, clock.GetUtcNow() + WatchLifetime);
-                // A command whose request waits on another node may be new in a lane this node holds: claim now.
-                wake = true;
+                // A command whose request waits on another node may be new in a lane this node holds: claim soon. Not
+                // at once: the node that took the request claims first, so a free channel stays where it is asked.
+                wakeSoon = true;
                 continue;
             }
             if (notice.Status == JobStatus.Created) wake = true;
@@ -266,6 +270,7 @@ public sealed class PostgresJobChanges(
             if (notifier.IsWatched(notice.JobId, notice.UserId)) reread.Add(notice.JobId);
         }
         if (wake) dispatcher.Wake();
+        if (wakeSoon) _ = WakeAfterAsync(ClaimGrace, stoppingToken);
         await Parallel.ForEachAsync(reread, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
             async (jobId, ct) =>
             {
@@ -283,6 +288,12 @@ public sealed class PostgresJobChanges(
                 }
             }
         }
+    }
+
+    private async Task WakeAfterAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        await DelayAsync(delay, stoppingToken);
+        if (!stoppingToken.IsCancellationRequested) dispatcher.Wake();
     }
 
     private async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
