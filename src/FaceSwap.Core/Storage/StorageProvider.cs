@@ -71,4 +71,4 @@ public static class StorageProvider
 }
 
 /// <summary>The storage settings name no usable database: the server does not start.</summary>
-public sealed class StorageConfigurationException(string message) : Exception(message);
+public sealed class StorageConfigurationException(string message, Exception? inner = null) : Exception(message, inner);

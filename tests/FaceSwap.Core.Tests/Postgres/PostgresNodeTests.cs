@@ -62,4 +62,30 @@ public sealed class PostgresNodeTests
         Assert.False(refused.Inserted);
         Assert.Equal(["first"], refused.ExecutingJobs);
     }
+
+    [SkippableFact]
+    public async Task A_node_whose_presence_session_was_cut_takes_its_presence_again()
+    {
+        await using var server = await TestPostgres.CreateAsync();
+        var node = server.Open();
+        var keys = new PostgresIdempotencyStore(node);
+        await keys.BeginAsync(1, "first", "f", DateTimeOffset.UtcNow, None);
+        await using var look = await server.Open().OpenAsync(None);
+        async Task<bool> PresentAsync() => await look.ExecuteScalarAsync<bool>($"SELECT {PostgresDatabase.IsPresent("@id")}", new { id = node.PresenceId });
+        Assert.True(await PresentAsync());
+
+        // The server ends the session that holds the presence lock (a restart, a network cut, an operator).
+        await look.ExecuteAsync(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND objid = hashtext(@id)::oid",
+            new { id = node.PresenceId });
+        await Eventually.TrueAsync(async () => !await PresentAsync(), "the session to end");
+
+        // Its keep-alive notices within seconds; the node's next key takes the presence again before it is written.
+        var next = 0;
+        await Eventually.TrueAsync(async () =>
+        {
+            await keys.BeginAsync(1, $"key{next++}", "f", DateTimeOffset.UtcNow, None);
+            return await PresentAsync();
+        }, "the presence to come back", TimeSpan.FromSeconds(60));
+    }
 }

@@ -59,6 +59,27 @@ public sealed class StorageProviderTests : IDisposable
         Assert.Contains("postgres", error.Message);
     }
 
+    [Fact]
+    public async Task An_unreachable_database_stops_the_start_and_says_where_it_looked_without_the_password()
+    {
+        // A port nothing listens on: this test's own listener, closed again.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var services = Build(new()
+        {
+            ["FaceSwap:Storage:Provider"] = "postgres",
+            ["ConnectionStrings:FaceSwap"] = $"Host=127.0.0.1;Port={port};Database=faceswap;Username=app;Password=hunter2;Timeout=5",
+        });
+
+        var error = Assert.Throws<StorageConfigurationException>(() => services.GetRequiredService<IJobStore>());
+
+        Assert.Contains($"faceswap on 127.0.0.1:{port} as app", error.Message);
+        Assert.Contains("ConnectionStrings:FaceSwap", error.Message);
+        Assert.DoesNotContain("hunter2", error.Message);
+    }
+
     [SkippableFact]
     public async Task Postgres_with_a_connection_string_puts_every_store_in_that_database()
     {

@@ -26,10 +26,26 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     private readonly SemaphoreSlim _presenceGate = new(1, 1);
     private NpgsqlConnection? _presence;
 
+    /// <summary>The presence session's own settings: a keep-alive query finds a lost session (and lock) while idle.</summary>
+    private readonly string _presenceConnectionString;
+
     public PostgresDatabase(string connectionString)
     {
         DataSource = NpgsqlDataSource.Create(connectionString);
-        Migrate();
+        _presenceConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { KeepAlive = 10, Pooling = false }.ConnectionString;
+        try
+        {
+            Migrate();
+        }
+        catch (NpgsqlException e)
+        {
+            DataSource.Dispose();
+            // Where it tried (never the password) and what the server or network said: a setting to fix at start-up.
+            var target = new NpgsqlConnectionStringBuilder(connectionString);
+            throw new StorageConfigurationException(
+                $"cannot open the PostgreSQL database {target.Database ?? "(default)"} on {target.Host}:{target.Port} as {target.Username ?? "(default user)"} " +
+                $"(ConnectionStrings:{StorageProvider.ConnectionStringName}): {e.Message}", e);
+        }
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -60,7 +76,7 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Takes this process's presence lock on a connection kept open for it, before the process writes rows that
-    /// name it; takes it again if that connection was lost.
+    /// name it; takes it again if that connection was lost (its keep-alive finds that out within seconds).
     /// </summary>
     public async Task EnsurePresentAsync(CancellationToken cancellationToken)
     {
@@ -70,7 +86,8 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
         {
             if (_presence is { State: System.Data.ConnectionState.Open }) return;
             if (_presence is not null) await _presence.DisposeAsync();
-            var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+            var connection = new NpgsqlConnection(_presenceConnectionString);
+            await connection.OpenAsync(cancellationToken);
             await connection.ExecuteAsync($"SELECT pg_advisory_lock({PresenceLockSpace}, hashtext(@PresenceId))", new { PresenceId });
             Volatile.Write(ref _presence, connection);
         }

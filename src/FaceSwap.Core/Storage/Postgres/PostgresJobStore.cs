@@ -3,7 +3,6 @@ using Dapper;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Webhooks;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace FaceSwap.Core.Storage.Postgres;
 
