@@ -209,6 +209,10 @@ public sealed class CommandIntake(
             if (blocking ? current.Status.IsTerminal() : HasFirstReply(current)) break;
             watching = await changes.MoveNextAsync();
         }
+        // The bound ended the watch: a change committed just before it may not have reached the watch yet, so the
+        // answer is the job as stored.
+        if (!watching && !cancellationToken.IsCancellationRequested && (await jobs.FindAsync(job.Id, CancellationToken.None)).Job is { } stored)
+            shown = stored;
         return shown;
     }
 

@@ -11,8 +11,8 @@ using FaceSwap.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -35,6 +35,8 @@ public sealed class RunningServer : IAsyncDisposable
 
     /// <summary>The database of each data folder, so a restarted server finds what it stored.</summary>
     private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Databases = new();
+
+    private ServiceProvider? _cliStorage;
 
     private RunningServer(WebApplication app, string dataDir, Uri baseUrl, IReadOnlyList<string> storageArguments)
     {
@@ -122,7 +124,7 @@ public sealed class RunningServer : IAsyncDisposable
     public async Task<DbConnection> OpenDatabaseAsync()
     {
         DbConnection connection = OnPostgres
-            ? new NpgsqlConnection(await PostgresDatabaseAsync(DataDir))
+            ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(await PostgresDatabaseAsync(DataDir)) { Pooling = false }.ConnectionString)
             : new SqliteConnection($"Data Source={Path.Combine(DataDir, "faceswap.db")};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         return connection;
@@ -159,8 +161,6 @@ public sealed class RunningServer : IAsyncDisposable
         var wal = Path.Combine(DataDir, "faceswap.db-wal");
         return Encoding.UTF8.GetString(database.Concat(File.Exists(wal) ? await File.ReadAllBytesAsync(wal) : []).ToArray());
     }
-
-    private ServiceProvider? _cliStorage;
 
     /// <summary>The users CLI's own handle on this server's user store, opened as that process opens it.</summary>
     public IUserStore CliUserStore() => (_cliStorage ??= UsersCommand.OpenStorage(App.Configuration)).GetRequiredService<IUserStore>();
