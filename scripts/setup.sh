@@ -14,6 +14,8 @@ ldconfig -p | grep -q 'libgtk-3.so.0' || missing+=(libgtk-3-0)
 command -v wrk >/dev/null || missing+=(wrk)   # the HTTP load generator of bench/run.sh
 # PostgreSQL's server binaries: the tests start their own server from them (scripts/postgres.sh).
 compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || missing+=(postgresql)
+# Debian's Chromium: the dashboard's browser tests drive it through Playwright.
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root=""

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using FaceSwap.Core.Engines;
 using FaceSwap.Core.Jobs;
@@ -147,6 +148,46 @@ public sealed class DashboardApiTests
         await server.Service<IUserStore>().RevokeTokensAsync(user.Id, CancellationToken.None);
         clock.Advance(new JobsOptions().StreamKeepAlive);
         Assert.Null(await events.NextCommentAsync());
+    }
+
+    [Fact]
+    public async Task The_dashboard_pages_need_no_token_allow_only_this_server_and_load_nothing_from_elsewhere()
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseUrl };
+        var bare = await http.GetAsync("/dashboard");
+        Assert.Equal(HttpStatusCode.Redirect, bare.StatusCode);
+        Assert.Equal("/dashboard/", bare.Headers.Location?.OriginalString);
+
+        // Every file the page loads, found by following index.html's src/href and each module's imports.
+        var pending = new Queue<string>(["/dashboard/"]);
+        var served = new Dictionary<string, HttpResponseMessage>();
+        while (pending.TryDequeue(out var path))
+        {
+            if (served.ContainsKey(path)) continue;
+            var response = await http.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {response.StatusCode}");
+            Assert.Equal(Dashboard.DashboardPages.ContentSecurityPolicy, response.Headers.GetValues("Content-Security-Policy").Single());
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            served[path] = response;
+            var text = await response.Content.ReadAsStringAsync();
+            var references = Regex.Matches(text, """(?:src|href)="([^"#][^"]*)"|from '([^']+)'""").Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value);
+            foreach (var reference in references)
+            {
+                Assert.False(reference.Contains(':') || reference.StartsWith("//"), $"{path} loads {reference} from elsewhere");
+                pending.Enqueue(new Uri(new Uri(server.BaseUrl, path), reference).AbsolutePath);
+            }
+        }
+        Assert.Superset(new HashSet<string> { "/dashboard/", "/dashboard/app.js", "/dashboard/api.js", "/dashboard/style.css", "/dashboard/icon.svg" }, served.Keys.ToHashSet());
+        Assert.Equal("text/html", served["/dashboard/"].Content.Headers.ContentType?.MediaType);
+        Assert.Equal("text/javascript", served["/dashboard/app.js"].Content.Headers.ContentType?.MediaType);
+
+        using var revalidation = new HttpRequestMessage(HttpMethod.Get, "/dashboard/app.js");
+        revalidation.Headers.TryAddWithoutValidation("If-None-Match", served["/dashboard/app.js"].Headers.ETag!.ToString());
+        Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(revalidation)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/dashboard/missing.js")).StatusCode);
+        // The pages are public; the data behind them is not.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/v1/faceswap/jobs/list")).StatusCode);
     }
 
     /// <summary>A server-sent event stream read line by line.</summary>

@@ -1,5 +1,8 @@
+using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using FaceSwap.Core.Dispatch;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage;
@@ -23,6 +26,7 @@ public static class DashboardApi
     {
         api.MapGet("/jobs/list", ListRecentJobs)
             .WithName("ListRecentJobs")
+            .WithTags("Jobs")
             .WithSummary("The caller's recent jobs, newest first")
             .WithDescription($"""
                 Every job of the caller that has not expired, newest first (by created time), each in the shape
@@ -35,6 +39,7 @@ public static class DashboardApi
             .Produces<ApiError>(StatusCodes.Status402PaymentRequired);
         api.MapGet("/jobs/events", StreamJobEvents)
             .WithName("StreamJobEvents")
+            .WithTags("Jobs")
             .WithSummary("A stream of the caller's job changes (server-sent events)")
             .WithDescription("""
                 `text/event-stream`. First `event: ready` (from then on no change is missed: read `jobs/list` after
@@ -42,39 +47,41 @@ public static class DashboardApi
                 jobs changes. Comment lines (`: keep-alive`) keep idle connections open. The stream ends when the
                 client leaves, when the token stops being valid, or after `FaceSwap:Jobs:StreamLifetime`; reconnect.
                 """)
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .Produces<ApiError>(StatusCodes.Status401Unauthorized)
             .Produces<ApiError>(StatusCodes.Status402PaymentRequired);
         return api;
     }
 
     /// <summary>A page of <c>jobs/list</c>: jobs in the API's job shape, and the cursor of the next page.</summary>
-    public sealed record JobPage(IReadOnlyList<JsonObject> Jobs, string? Next);
+    public sealed record JobPage(
+        [property: Description("The jobs, each exactly as GET /jobs/?jobid= shows it")] IReadOnlyList<JsonObject> Jobs,
+        [property: Description("The cursor of the next page, for before=; absent on the last page"),
+                   JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Next = null);
 
-    private static async Task<IResult> ListRecentJobs(HttpContext http, IJobStore jobs, JobRetention retention, IOptions<ServerOptions> options)
+    /// <summary>The query is read as text, so a malformed value gets the API's error shape, not the framework's.</summary>
+    private static async Task<IResult> ListRecentJobs(
+        [Description("How many jobs, 1 to 200 (default 50)")] string? limit,
+        [Description("The next value of the previous page")] string? before,
+        HttpContext http, IJobStore jobs, JobRetention retention, IOptions<ServerOptions> options)
     {
-        var query = http.Request.Query;
-        var limit = DefaultPageSize;
-        if (query.ContainsKey("limit") && (!int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxPageSize))
+        var pageSize = DefaultPageSize;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
             return ApiError.Result(400, $"Query param limit must be a whole number from 1 to {MaxPageSize}");
-        JobCursor? before = null;
-        if (query.ContainsKey("before") && (before = ParseCursor(query["before"].ToString())) is null)
+        JobCursor? cursor = null;
+        if (before is not null && (cursor = ParseCursor(before)) is null)
             return ApiError.Result(400, "Query param before is not a cursor from jobs/list", "Pass the next value of the previous page as it was given.");
 
         // One more than asked says whether another page follows.
-        var found = await jobs.ListRecentAsync(Caller.Of(http).UserId, before, limit + 1, http.RequestAborted);
+        var found = await jobs.ListRecentAsync(Caller.Of(http).UserId, cursor, pageSize + 1, http.RequestAborted);
         // Jobs past retention answer 410 by id; the oldest come last, so the list simply ends before them.
-        var page = found.Take(limit).TakeWhile(job => !retention.IsPast(job.Created)).ToList();
-        var next = found.Count > limit && page.Count == limit ? Cursor(JobCursor.After(page[^1])) : null;
+        var page = found.Take(pageSize).TakeWhile(job => !retention.IsPast(job.Created)).ToList();
+        var next = found.Count > pageSize && page.Count == pageSize ? Cursor(JobCursor.After(page[^1])) : null;
         var baseUrl = BaseUrls.Of(http, options.Value);
         return TypedResults.Json(new JobPage(page.Select(job => JobView.Render(job, baseUrl)).ToList(), next), JobPageJson);
     }
 
-    private static readonly System.Text.Json.JsonSerializerOptions JobPageJson = new(JobView.WireJson)
-    {
-        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+    private static readonly JsonSerializerOptions JobPageJson = new(JobView.WireJson) { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>A cursor is the created time in Unix milliseconds and the job id: <c>1764466000000-&lt;jobid&gt;</c>.</summary>
     public static string Cursor(JobCursor cursor) =>

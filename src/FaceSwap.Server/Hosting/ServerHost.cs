@@ -6,6 +6,8 @@ using FaceSwap.Core.Webhooks;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Server.Apis;
 using FaceSwap.Server.Auth;
+using FaceSwap.Server.Dashboard;
+using FaceSwap.Server.OpenApi;
 using FaceSwap.Server.Webhooks;
 using FaceSwap.Server.Wire;
 using Microsoft.AspNetCore.DataProtection;
@@ -57,20 +59,21 @@ public static class ServerHost
         services.AddSingleton<IReplyUrlGuard, ReplyUrlGuard>();
         services.AddCommandIntake();
         await EngineHosting.AddEnginesAsync(builder);
-        services.AddOpenApi();
+        services.AddApiDocs();
         services.AddHostedService<JobMetrics>();
 
         var app = builder.Build();
         app.Services.GetService<Local.LocalBotImageRenderer>()?.Attach(app.Services.GetRequiredService<FaceSwap.Local.LocalFaceSwapper>());
         await app.Services.GetRequiredService<Bootstrap>().RunAsync(CancellationToken.None);
 
-        // Operator surface: liveness, Prometheus metrics, the OpenAPI document (/openapi/v1.json).
+        // Operator surface: liveness, Prometheus metrics, the OpenAPI document (/openapi/v1.json) and its UI (/docs).
         app.UseHttpMetrics();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
         app.MapMetrics("/metrics");
-        app.MapOpenApi();
+        app.MapApiDocs();
         app.MapFilesApi();
-        var api = app.MapGroup("/v1/faceswap").AddEndpointFilter<BearerTokenFilter>();
+        app.MapDashboard();
+        var api = app.MapGroup("/v1/faceswap").AddEndpointFilter<BearerTokenFilter>().WithMetadata(BearerTokenRequired.Instance);
         api.MapAccountsApi();
         api.MapCommandsApi();
         api.MapJobsApi();
