@@ -19,13 +19,13 @@ namespace FaceSwap.Core.Storage.Postgres;
 /// In: one connection per node listens. Another node's announcement of a job someone here waits on is re-read
 /// from the store (the notice says only which job) and handed to the local <see cref="JobNotifier"/>, which drops
 /// what is not newer than what it last published; a terminal one also stops this node's run of that job (a cancel
-/// on another node); a new job wakes the dispatcher (its lane may be held here). A lost connection is opened again
-/// with backoff, and every job waited on here is re-read once it listens again, since notices sent while nobody
-/// listened are gone.
+/// on another node). A lost connection is opened again with backoff, and every job waited on here is re-read once
+/// it listens again, since notices sent while nobody listened are gone.
 /// </para>
 /// <para>
 /// Waits: a job someone here starts to wait for is announced too (and again every ten seconds while they wait), so
-/// the node that runs it treats it as a job with a waiting client (<see cref="JobWaiters.IsWaiting"/>).
+/// the node that runs it treats it as a job with a waiting client (<see cref="JobWaiters.IsWaiting"/>), and a new
+/// command waited for elsewhere is claimed by the node that holds its lane.
 /// </para>
 /// </summary>
 public sealed class PostgresJobChanges(
@@ -244,7 +244,6 @@ public sealed class PostgresJobChanges(
     private async Task ApplyAsync(List<string> batch, CancellationToken stoppingToken)
     {
         var reread = new HashSet<string>(StringComparer.Ordinal);
-        var wake = false;
         var wakeSoon = false;
         var catchUpUsers = false;
         foreach (var payload in batch)
@@ -264,12 +263,10 @@ public sealed class PostgresJobChanges(
                 wakeSoon = true;
                 continue;
             }
-            if (notice.Status == JobStatus.Created) wake = true;
             // Cancelled (or otherwise ended) elsewhere: a run of it here stops instead of working on for nothing.
             if (notice.Status.Value.IsTerminal()) dispatcher.StopRun(notice.JobId);
             if (notifier.IsWatched(notice.JobId, notice.UserId)) reread.Add(notice.JobId);
         }
-        if (wake) dispatcher.Wake();
         if (wakeSoon) _ = WakeAfterAsync(ClaimGrace, stoppingToken);
         await Parallel.ForEachAsync(reread, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
             async (jobId, ct) =>
