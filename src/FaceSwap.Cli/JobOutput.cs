@@ -88,6 +88,31 @@ public static class JobOutput
         terminal.Console.Write(table);
     }
 
+    /// <summary>Jobs for people (a table, one row each) or scripts (a JSON array of the jobs on one line).</summary>
+    public static void PrintList(Terminal terminal, IReadOnlyList<Job> jobs, bool json)
+    {
+        if (json)
+        {
+            terminal.Out.WriteLine(JsonSerializer.Serialize(jobs, Wire));
+            return;
+        }
+        if (jobs.Count == 0)
+        {
+            terminal.Console.MarkupLine("No jobs.");
+            return;
+        }
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("jobid", "verb", "status", "created", "channel", "content");
+        foreach (var job in jobs)
+            table.AddRow(Markup.Escape(job.JobId), Markup.Escape(job.Verb ?? ""), StatusMarkup(job.Status),
+                Markup.Escape(job.Created?.ToString("u") ?? ""), Markup.Escape(job.Channel ?? ""), Markup.Escape(Shorten(job.Error ?? job.Content ?? "")));
+        terminal.Console.Write(table);
+    }
+
+    /// <summary>One line for a change of a job, when following all jobs: time, jobid, verb, status and what it says.</summary>
+    public static void PrintChangeLine(Terminal terminal, Job job) =>
+        terminal.Console.MarkupLine($"[grey]{Markup.Escape(job.Updated?.ToString("HH:mm:ss") ?? "")}[/] {Markup.Escape(job.JobId)} "
+            + $"{Markup.Escape(job.Verb ?? "")} {StatusMarkup(job.Status)} {Markup.Escape(Shorten(job.Error ?? job.Content ?? ""))}");
+
     /// <summary>
     /// Saves the job's result files: one file to <paramref name="output"/>; several as output, output-2, …; into a
     /// folder (an existing one, or a path ending with a separator) under their own names.

@@ -125,18 +125,33 @@ public sealed partial class FaceSwapClient
     /// <summary>Server-sent events (the HTML standard's format): each <c>job</c> event's data is one job.</summary>
     private static async IAsyncEnumerable<Job> ReadEventsAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (var (name, job) in ReadServerEventsAsync(response, cancellationToken))
+        {
+            if (job is not null && name is "job" or "message") yield return job;
+        }
+    }
+
+    /// <summary>Every event of a stream with its name (<c>message</c> when unnamed); a <c>job</c> or unnamed event's data read as a job.</summary>
+    private static async IAsyncEnumerable<(string Name, Job? Job)> ReadServerEventsAsync(HttpResponseMessage response,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var reader = new StreamReader(body, Encoding.UTF8);
         var data = new StringBuilder();
+        var hasData = false;
         string? eventName = null;
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.Length == 0)
             {
-                if (data.Length > 0 && eventName is null or "job" or "message"
-                    && JsonSerializer.Deserialize<Job>(data.ToString(), Json) is { } job)
-                    yield return job;
+                if (hasData)
+                {
+                    var name = eventName ?? "message";
+                    var job = name is "job" or "message" && data.Length > 0 ? JsonSerializer.Deserialize<Job>(data.ToString(), Json) : null;
+                    yield return (name, job);
+                }
                 data.Clear();
+                hasData = false;
                 eventName = null;
                 continue;
             }
@@ -146,8 +161,9 @@ public sealed partial class FaceSwapClient
             var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
             if (field == "data")
             {
-                if (data.Length > 0) data.Append('\n');
+                if (hasData) data.Append('\n');
                 data.Append(value);
+                hasData = true;
             }
             else if (field == "event")
             {

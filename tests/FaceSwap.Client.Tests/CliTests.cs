@@ -125,8 +125,10 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(0, queued.ExitCode);
         var jobId = JsonDocument.Parse(queued.Out).RootElement.GetProperty("jobid").GetString()!;
 
+        var executing = await RunAsync("jobs", "list", "--executing", "--json");
+        Assert.Contains(jobId, JsonSerializer.Deserialize<string[]>(executing.Out)!);
         var list = await RunAsync("jobs", "list", "--json");
-        Assert.Contains(jobId, JsonSerializer.Deserialize<string[]>(list.Out)!);
+        Assert.Contains(JsonDocument.Parse(list.Out).RootElement.EnumerateArray(), j => j.GetProperty("jobid").GetString() == jobId);
         var get = await RunAsync("jobs", "get", jobId, "--json");
         Assert.Equal(0, get.ExitCode);
         Assert.Equal("faceswap-headshot", JsonDocument.Parse(get.Out).RootElement.GetProperty("verb").GetString());
@@ -149,6 +151,67 @@ public sealed class CliTests : IAsyncLifetime
         var file = Assert.Single(Directory.GetFiles(output));
         using var decoded = Cv2.ImDecode(await File.ReadAllBytesAsync(file), ImreadModes.Color);
         Assert.False(decoded.Empty());
+    }
+
+    [Fact]
+    public async Task Jobs_list_shows_finished_jobs_of_every_status_and_filters_by_status()
+    {
+        await ConfigureAsync();
+        var saved = await RunAsync("saveid", "me", WriteFace("face.png"), "--json");
+        var savedId = JsonDocument.Parse(saved.Out).RootElement.GetProperty("jobid").GetString()!;
+        var failed = await RunAsync("swapid", "nobody", WriteFace("photo.png", 128, seed: 2), "--json");
+        Assert.Equal(ExitCodes.JobNotCompleted, failed.ExitCode);
+        var failedId = JsonDocument.Parse(failed.Out).RootElement.GetProperty("jobid").GetString()!;
+
+        static List<(string Id, string Status)> Jobs(Run run) => JsonDocument.Parse(run.Out).RootElement.EnumerateArray()
+            .Select(j => (j.GetProperty("jobid").GetString()!, j.GetProperty("status").GetString()!)).ToList();
+        // Newest first, finished ones included.
+        Assert.Equal([(failedId, "failed"), (savedId, "completed")], Jobs(await RunAsync("jobs", "list", "--json")));
+        Assert.Equal([(failedId, "failed")], Jobs(await RunAsync("jobs", "list", "--json", "--limit", "1")));
+        Assert.Equal([(savedId, "completed")], Jobs(await RunAsync("jobs", "list", "--status", "completed", "--json")));
+        Assert.Equal([(failedId, "failed")], Jobs(await RunAsync("jobs", "list", "--status", "failed", "--json")));
+        Assert.Empty(Jobs(await RunAsync("jobs", "list", "--status", "cancelled", "--json")));
+
+        var table = await RunAsync("jobs", "list");
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains(savedId, table.Console);
+        Assert.Contains(failedId, table.Console);
+        Assert.Contains("faceswap-saveid", table.Console);
+
+        var bad = await RunAsync("jobs", "list", "--status", "finished");
+        Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+        Assert.Contains("Unknown status finished", bad.Console);
+        Assert.EndsWith("\n", bad.Console);
+    }
+
+    [Fact]
+    public async Task Jobs_watch_without_a_jobid_prints_each_change_of_a_job_submitted_meanwhile_until_cancelled()
+    {
+        await ConfigureAsync();
+        using var client = _server.Client();
+        await client.SaveIdAsync("me", TestServer.Face());
+        var shown = new SharedWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Out = new Spectre.Console.AnsiConsoleOutput(shown),
+            Ansi = Spectre.Console.AnsiSupport.No,
+            ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+            Interactive = Spectre.Console.InteractionSupport.No,
+        });
+        console.Profile.Width = 400;
+        var terminal = new Terminal(console, console, shown, _ => null, ConfigPath);
+        using var stop = new CancellationTokenSource();
+        var watch = FaceSwapCli.RunAsync(["jobs", "watch"], terminal, stop.Token);
+
+        await shown.WaitForAsync(text => text.Contains("Following all your jobs"), TimeSpan.FromSeconds(60));
+        var job = await client.HeadshotAsync("me, an astronaut", options: new CommandOptions { RespondAsync = true });
+        await shown.WaitForAsync(text => text.Split('\n').Any(line => line.Contains(job.JobId) && line.Contains("completed")), TimeSpan.FromSeconds(90));
+        stop.Cancel();
+
+        Assert.Equal(ExitCodes.Ok, await watch.WaitAsync(TimeSpan.FromSeconds(30)));
+        var lines = shown.Text.Split('\n').Where(line => line.Contains(job.JobId)).ToList();
+        Assert.Contains(lines, line => line.Contains("faceswap-headshot started") && line.Contains("Job Submitted"));
+        Assert.Single(lines, line => line.Contains("completed"));
     }
 
     [Fact]

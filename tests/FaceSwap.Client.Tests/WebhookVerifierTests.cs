@@ -50,7 +50,9 @@ public sealed class WebhookVerifierTests : IAsyncLifetime
         Assert.NotNull(verifier.Check(Headers(call), call.Body.Replace("\"r1\"", "\"r2\"")));
         Assert.NotNull(verifier.Check(With(call, "webhook-id", call.Headers["webhook-id"] + "x"), call.Body));
         var signature = call.Headers["webhook-signature"];
-        var flipped = signature[..^2] + (signature[^2] == 'A' ? 'B' : 'A') + signature[^1];
+        // A character in the middle: the last one before the padding also holds padding bits, where A and B can decode alike.
+        var at = signature.Length / 2;
+        var flipped = signature[..at] + (signature[at] == 'A' ? 'B' : 'A') + signature[(at + 1)..];
         Assert.Equal("no signature matches", verifier.Check(With(call, "webhook-signature", flipped), call.Body));
         Assert.NotNull(verifier.Check(call.Headers.Where(h => h.Key != "webhook-signature"), call.Body));
         Assert.Throws<WebhookVerificationException>(() => new WebhookVerifier("whsec_" + Convert.ToBase64String(new byte[32])).Verify(Headers(call), call.Body));

@@ -29,6 +29,8 @@ public static class WireSchemas
     public const string Delivery = "Delivery";
     public const string Redelivery = "Redelivery";
     public const string Health = "Health";
+    /// <summary>The page of <c>GET /jobs/list</c>, generated from <see cref="Apis.DashboardApi.JobPage"/>.</summary>
+    public const string JobPage = "JobPage";
 
     public static readonly string[] Statuses = System.Enum.GetValues<JobStatus>().Select(s => s.ToWire()).ToArray();
 
@@ -126,6 +128,10 @@ public static class WireSchemas
             ("status", Enum("The job's status it reports.", Statuses)),
             ("code", Integer("202.")));
         schemas[Health] = Object("The process is up.", ("status", Enum("Always ok.", "ok")));
+        // The page's jobs are written by the job renderer, so the framework saw only JSON objects: they are the Job schema.
+        if (!schemas.TryGetValue(JobPage, out var generated) || generated is not OpenApiSchema { Properties: { } page } || !page.TryGetValue("jobs", out var jobs))
+            throw new InvalidOperationException($"The generated document has no {JobPage} schema with jobs");
+        page["jobs"] = Array(new OpenApiSchemaReference(Job, document), jobs.Description ?? "The jobs.");
     }
 
     /// <summary>What the local engine says about itself on its channels (<see cref="FaceSwap.Local.LocalCapabilities"/>, as JSON).</summary>
