@@ -48,6 +48,7 @@ await Section("status", async () =>
     await Waiters.RunAsync(server, baseline, jobs, options, table);
 });
 await Section("submits", () => Submits.RunAsync(repo, work, options, table));
+await Section("cluster", () => Cluster.RunAsync(repo, work, options, table));
 await Section("discord", () => DiscordCost.RunAsync(repo, work, options, table));
 await Section("local", () => LocalEngine.RunAsync(repo, options, table));
 

@@ -10,10 +10,15 @@ namespace FaceSwap.Core.Dispatch;
 public sealed class JobNotifier
 {
     private readonly ConcurrentDictionary<string, JobSignal> _signals = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _watchedElsewhere = new();
     private readonly ConcurrentDictionary<long, UserJobsSubscription[]> _userListeners = new();
     private readonly Lock _userListenersGate = new();
 
-    /// <summary>Every change of every job (for metrics and other in-process listeners).</summary>
+    /// <summary>
+    /// Every change of every job made on this node (metrics, the webhook sender, the feed that tells other nodes
+    /// sharing the database). Changes that other nodes made arrive through <see cref="PublishFromPeer"/>, which
+    /// does not raise this: the node that made a change counts and announces it.
+    /// </summary>
     public event Action<Job>? Changed;
 
     /// <summary>
@@ -24,8 +29,33 @@ public sealed class JobNotifier
     {
         while (true)
         {
-            var signal = _signals.GetOrAdd(jobId, _ => new JobSignal());
-            if (signal.TryAddListener()) return new JobSubscription(this, jobId, signal);
+            var fresh = _signals.TryGetValue(jobId, out var signal) ? null : new JobSignal();
+            signal = fresh is null ? signal! : _signals.GetOrAdd(jobId, fresh);
+            if (!signal.TryAddListener()) continue;
+            if (ReferenceEquals(signal, fresh)) Watching?.Invoke(jobId);
+            return new JobSubscription(this, jobId, signal);
+        }
+    }
+
+    /// <summary>Raised when someone on this node starts listening to a job nobody here listened to.</summary>
+    public event Action<string>? Watching;
+
+    /// <summary>
+    /// Says that a client waits on another node for this job, until <paramref name="until"/> unless said again: the
+    /// node running the job then works as it does for a client of its own (the discord engine polls fast).
+    /// </summary>
+    public void WatchedElsewhere(string jobId, DateTimeOffset until) => _watchedElsewhere[jobId] = until;
+
+    /// <summary>True while a client waits on another node for this job (as last said, and not yet run out).</summary>
+    public bool IsWatchedElsewhere(string jobId, DateTimeOffset now) =>
+        _watchedElsewhere.TryGetValue(jobId, out var until) && until > now;
+
+    /// <summary>Forgets the waits elsewhere that ran out.</summary>
+    public void ForgetWatchedElsewhere(DateTimeOffset now)
+    {
+        foreach (var (jobId, until) in _watchedElsewhere)
+        {
+            if (until <= now) _watchedElsewhere.TryRemove(new KeyValuePair<string, DateTimeOffset>(jobId, until));
         }
     }
 
@@ -48,6 +78,27 @@ public sealed class JobNotifier
             foreach (var listener in listeners) listener.Offer(job);
         Changed?.Invoke(job);
     }
+
+    /// <summary>
+    /// Wakes this node's listeners with a change another node made, as re-read from the shared store. A snapshot
+    /// that is not newer than the one last published here is dropped, so a late or repeated notice never moves a
+    /// listener backwards or wakes it for nothing.
+    /// </summary>
+    public void PublishFromPeer(Job job)
+    {
+        var newer = !_signals.TryGetValue(job.Id, out var signal) || signal.PublishIfNewer(job);
+        if (newer && _userListeners.TryGetValue(job.UserId, out var listeners))
+            foreach (var listener in listeners) listener.Offer(job);
+    }
+
+    /// <summary>True while someone on this node listens to the job's changes, or to every change of its user's jobs.</summary>
+    public bool IsWatched(string jobId, long userId) => _signals.ContainsKey(jobId) || _userListeners.ContainsKey(userId);
+
+    /// <summary>The jobs someone on this node listens to now.</summary>
+    public IReadOnlyList<string> WatchedJobs() => [.. _signals.Keys];
+
+    /// <summary>The users whose every job change someone on this node listens to now.</summary>
+    public IReadOnlyList<long> WatchedUsers() => [.. _userListeners.Keys];
 
     internal void Unsubscribe(UserJobsSubscription subscription)
     {
@@ -94,17 +145,37 @@ public sealed class JobNotifier
             }
         }
 
-        public void Publish(Job job)
+        public void Publish(Job job) => Publish(job, onlyIfNewer: false);
+
+        /// <summary>Publishes unless the job is not newer than the snapshot last published; says whether it did.</summary>
+        public bool PublishIfNewer(Job job) => Publish(job, onlyIfNewer: true);
+
+        private bool Publish(Job job, bool onlyIfNewer)
         {
             TaskCompletionSource woken;
             lock (_gate)
             {
+                if (onlyIfNewer && _latest is { } latest && !IsNewer(job, latest)) return false;
                 _version++;
                 _latest = job;
                 woken = _next;
                 _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
             woken.TrySetResult();
+            return true;
+        }
+
+        /// <summary>
+        /// Compared at the stores' millisecond precision. Only the lease holder writes a running job and terminal
+        /// states are final, so two different states of one job never share a millisecond from two writers.
+        /// </summary>
+        private static bool IsNewer(Job candidate, Job latest)
+        {
+            if (latest.Status.IsTerminal()) return false;
+            var (at, latestAt) = (candidate.Updated.ToUnixTimeMilliseconds(), latest.Updated.ToUnixTimeMilliseconds());
+            if (at != latestAt) return at > latestAt;
+            return candidate.Status != latest.Status || candidate.Upstream != latest.Upstream
+                || candidate.Attachments.Count != latest.Attachments.Count;
         }
 
         public (long Version, Job? Latest, Task Next) Snapshot()

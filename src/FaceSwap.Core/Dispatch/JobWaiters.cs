@@ -9,8 +9,12 @@ public sealed class JobWaiters(IJobStore jobs, JobNotifier notifier, TimeProvide
 {
     private readonly ConcurrentDictionary<string, int> _waiting = new();
 
-    /// <summary>True while some request holds its connection for this job (engines poll faster then).</summary>
-    public bool IsWaiting(string jobId) => _waiting.TryGetValue(jobId, out var count) && count > 0;
+    /// <summary>
+    /// True while some request holds its connection for this job, here or on another node sharing the database
+    /// (engines poll faster then).
+    /// </summary>
+    public bool IsWaiting(string jobId) =>
+        (_waiting.TryGetValue(jobId, out var count) && count > 0) || notifier.IsWatchedElsewhere(jobId, clock.GetUtcNow());
 
     /// <summary>
     /// Returns the job once terminal, or as it stands when <paramref name="timeout"/> passes. One database

@@ -60,6 +60,9 @@ public static class StorageProvider
         services.AddSingleton<IUserChanges, PostgresUserChanges>();
         services.AddSingleton<Webhooks.IDeliveryStore, PostgresDeliveryStore>();
         services.AddSingleton<Webhooks.IIdempotencyStore, PostgresIdempotencyStore>();
+        // Each node hears the others' job changes (LISTEN/NOTIFY), so a client may wait on any node.
+        services.AddSingleton<PostgresJobChanges>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresJobChanges>());
         // Registered after the host's own key folder, so the cluster's key ring in the database replaces it.
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
             new ConfigureOptions<KeyManagementOptions>(keys => keys.XmlRepository = new PostgresKeyRing(sp.GetRequiredService<PostgresDatabase>())));
