@@ -154,6 +154,27 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_job_queued_on_one_node_with_respond_async_in_a_channel_the_other_node_runs_starts_there_at_once()
+    {
+        Skip.If(RunningServer.OnPostgres, SharedDatabase.OnceOnly);
+        Skip.If(_a is null, $"{SharedDatabase.Variable} is unset: no PostgreSQL for two nodes (scripts/test.sh starts one)");
+        var first = await StartJobOnAAsync();
+
+        // Nobody waits for this job anywhere (B answered 202 once it was stored), so only the new job itself can tell
+        // A, which holds the channel, to claim it before its next scan an hour away.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "headshot") { Content = Forms.Multipart(("prompt", "queued")) };
+        request.Headers.Add("Prefer", "respond-async");
+        var response = await _b.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var second = (string)(await response.JsonAsync())["jobid"]!;
+
+        await _engineA.Started(second).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(second, _engineB.Runs);
+        _engineA.Open(first);
+        _engineA.Open(second);
+    }
+
+    [SkippableFact]
     public async Task A_job_stream_on_one_node_sends_the_changes_the_other_node_makes()
     {
         Skip.If(RunningServer.OnPostgres, SharedDatabase.OnceOnly);

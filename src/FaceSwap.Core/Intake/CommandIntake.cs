@@ -24,6 +24,7 @@ public sealed class CommandIntake(
     EngineRegistry engines,
     JobDispatcher dispatcher,
     JobWaiters waiters,
+    JobNotifier notifier,
     IReplyUrlGuard replyUrls,
     IOptions<JobsOptions> options,
     TimeProvider clock)
@@ -154,6 +155,9 @@ public sealed class CommandIntake(
             }
         }
         stored?.Invoke(job.Id);
+        // A new job is a change like any other: the user's event streams show it at once, and other nodes sharing
+        // the database hear of it, so the node holding its channel claims it without waiting for its next scan.
+        notifier.Publish(job);
         if (submission.RespondAsync)
         {
             // The job is committed: that is all a client that asked to be answered at once waits for.

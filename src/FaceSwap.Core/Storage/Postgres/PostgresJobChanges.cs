@@ -263,6 +263,8 @@ public sealed class PostgresJobChanges(
                 wakeSoon = true;
                 continue;
             }
+            // A job new elsewhere may belong to a lane this node holds: claim soon, as for a command waited for elsewhere.
+            if (notice.Status == JobStatus.Created) wakeSoon = true;
             // Cancelled (or otherwise ended) elsewhere: a run of it here stops instead of working on for nothing.
             if (notice.Status.Value.IsTerminal()) dispatcher.StopRun(notice.JobId);
             if (notifier.IsWatched(notice.JobId, notice.UserId)) reread.Add(notice.JobId);
