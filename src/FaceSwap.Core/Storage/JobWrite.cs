@@ -35,16 +35,9 @@ public static class JobWrite
     {
         if (DeliveryPolicy.ShouldNotify(current, next))
         {
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO deliveries (id, job_id, user_id, url, event, job_snapshot, state, attempts, next_attempt_ms, created_ms)
-                VALUES (@Id, @JobId, @UserId, @Url, @Event, @Snapshot, 'pending', 0, @Now, @Now)
-                """,
-                new
-                {
-                    Id = DeliveryPolicy.NewDeliveryId(), JobId = next.Id, next.UserId, Url = next.ReplyUrl,
-                    Event = next.Status.ToWire(), Snapshot = JobJson.Serialize(next), Now = JobJson.ToMs(next.Updated),
-                }, transaction);
+            await DeliveryWrites.EnqueueAsync(connection, transaction, new Delivery(
+                DeliveryPolicy.NewDeliveryId(), next.Id, next.UserId, next.ReplyUrl!, next.Status.ToWire(), next,
+                DeliveryState.Pending, Attempts: 0, NextAttempt: next.Updated, Created: next.Updated));
         }
         foreach (var attachment in next.Attachments.Where(a => current.Attachments.All(c => c.Id != a.Id)))
         {

@@ -42,18 +42,7 @@ public sealed class SqliteDeliveryStore(SqliteDatabase database) : IDeliveryStor
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
-        await connection.ExecuteAsync(
-            "INSERT INTO delivery_attempts (delivery_id, at_ms, http_status, error, duration_ms) VALUES (@deliveryId, @at, @status, @error, @duration)",
-            new { deliveryId, at = JobJson.ToMs(attempt.At), status = attempt.HttpStatus, error = attempt.Error, duration = (long)attempt.Duration.TotalMilliseconds },
-            transaction);
-        await connection.ExecuteAsync(
-            """
-            UPDATE deliveries SET attempts = attempts + 1, state = @state, lease_owner = NULL, lease_until_ms = NULL,
-                next_attempt_ms = COALESCE(@next, next_attempt_ms)
-            WHERE id = @deliveryId AND state = 'pending'
-            """,
-            new { deliveryId, state = outcome.State.ToString().ToLowerInvariant(), next = outcome.NextAttempt is { } n ? JobJson.ToMs(n) : (long?)null },
-            transaction);
+        await DeliveryWrites.RecordAttemptAsync(connection, transaction, deliveryId, attempt, outcome);
         transaction.Commit();
     }
 
@@ -75,16 +64,7 @@ public sealed class SqliteDeliveryStore(SqliteDatabase database) : IDeliveryStor
     public async Task EnqueueAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO deliveries (id, job_id, user_id, url, event, job_snapshot, state, attempts, next_attempt_ms, created_ms)
-            VALUES (@Id, @JobId, @UserId, @Url, @Event, @Snapshot, 'pending', 0, @Next, @Created)
-            """,
-            new
-            {
-                delivery.Id, delivery.JobId, delivery.UserId, delivery.Url, delivery.Event, Snapshot = JobJson.Serialize(delivery.Snapshot),
-                Next = JobJson.ToMs(delivery.NextAttempt), Created = JobJson.ToMs(delivery.Created),
-            });
+        await DeliveryWrites.EnqueueAsync(connection, null, delivery);
     }
 
     public async Task<IReadOnlyList<(Delivery Delivery, IReadOnlyList<DeliveryAttempt> Attempts)>> ListForJobAsync(string jobId, CancellationToken cancellationToken)
