@@ -72,5 +72,9 @@ if [ $postgres_started -eq 0 ]; then
   status=1
 fi
 if [ $status -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
+# What failed, named at the end of the log (a CI log may keep only its tail).
+if [ $failed -gt 0 ] && command -v python3 >/dev/null; then
+  python3 scripts/failed-tests.py "$results"/*.trx
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

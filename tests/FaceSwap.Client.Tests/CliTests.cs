@@ -228,7 +228,7 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(0, (await RunAsync("accounts", "remove", "studio")).ExitCode);
         var gone = await RunAsync("accounts", "remove", "studio");
         Assert.Equal(ExitCodes.ApiError, gone.ExitCode);
-        Assert.Contains("Error 404: Configuration not found for provided channel", gone.Console);
+        Assert.Contains("Error 404: Configuration not found. To create configuration use faceswap/account/channel.", gone.Console);
         var refused = await RunAsync("accounts", "add", "1200000000000000001", "--server", "1200000000000000000");
         Assert.Equal(ExitCodes.ApiError, refused.ExitCode);
         Assert.Contains("Required param discord is missing or empty", refused.Console);

@@ -125,7 +125,7 @@ public sealed class EndpointTests : IAsyncLifetime
 
         await _client.DeleteAccountAsync("studio");
         var gone = await Assert.ThrowsAsync<FaceSwapApiException>(() => _client.GetAccountAsync("studio"));
-        Assert.Equal((404, "Configuration not found for provided channel"), (gone.Code, gone.Error));
+        Assert.Equal((404, "Configuration not found. To create configuration use faceswap/account/channel."), (gone.Code, gone.Error));
         Assert.Equal([TestServer.SandboxChannel], (await _client.ListAccountsAsync()).Keys);
         // No account at all is the API's 404, which the client lists as none.
         await _client.DeleteAccountAsync(TestServer.SandboxChannel);

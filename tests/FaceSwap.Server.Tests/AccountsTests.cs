@@ -24,9 +24,11 @@ public sealed class AccountsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("""{"error":"Configuration not found. To create configuration use faceswap/account/channel.","code":404}""", await response.BodyAsync());
         var one = await _server.Client.GetAsync($"account/{Channel}");
-        Assert.Equal("""{"error":"Configuration not found for provided channel","code":404}""", await one.BodyAsync());
+        Assert.Equal(HttpStatusCode.NotFound, one.StatusCode);
+        Assert.Equal("""{"error":"Configuration not found. To create configuration use faceswap/account/channel.","code":404}""", await one.BodyAsync());
         var delete = await _server.Client.DeleteAsync($"account/{Channel}");
         Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        Assert.Equal("""{"error":"Configuration not found. To create configuration use faceswap/account/channel.","code":404}""", await delete.BodyAsync());
     }
 
     [Theory]

@@ -41,7 +41,7 @@ public static partial class AccountsApi
     private static async Task<IResult> GetAccount(string channel, HttpContext http, IAccountStore accounts, AccountCapabilities capabilities)
     {
         var account = await accounts.GetAsync(Caller.Of(http).UserId, channel, http.RequestAborted);
-        return account is null ? ApiError.ChannelNotFound() : Results.Json(Render(account, capabilities));
+        return account is null ? ApiError.NoConfiguration() : Results.Json(Render(account, capabilities));
     }
 
     private static async Task<IResult> SaveAccount(string channel, HttpContext http, IAccountStore accounts)
@@ -106,7 +106,7 @@ public static partial class AccountsApi
     private static async Task<IResult> DeleteAccount(string channel, HttpContext http, IAccountStore accounts) =>
         await accounts.DeleteAsync(Caller.Of(http).UserId, channel, http.RequestAborted)
             ? Results.NoContent()
-            : ApiError.ChannelNotFound();
+            : ApiError.NoConfiguration();
 
     private static JsonObject Render(Account account, AccountCapabilities capabilities)
     {

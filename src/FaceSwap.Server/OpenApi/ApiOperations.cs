@@ -97,7 +97,7 @@ public static class ApiOperations
                     "One channel; a local channel's `capabilities` say which tier of the local engine runs and why.")
                 .Route("channel", "The channel.", FieldLimits.For("channel"))
                 .Answers(200, "The channel.", WireSchemas.Account, ("discord", example.DeepClone()), ("local", local.DeepClone()))
-                .Fails(404, "No such channel of yours.", Errors.Of(ApiError.ChannelNotFound())),
+                .Fails(404, "No such channel of yours.", Errors.Of(ApiError.NoConfiguration())),
             new OperationDoc("saveAccount", "POST", Base + "/account/{channel}", "Accounts", "Create or update a channel",
                     "A Discord channel: `{discord, server, channel}`, all required, `channel` equal to the path's. "
                     + "Our extensions: `{\"engine\": \"local\"}` registers a channel of the built-in local engine (letters, digits, '-' and '_'); "
@@ -127,7 +127,7 @@ public static class ApiOperations
             new OperationDoc("deleteAccount", "DELETE", Base + "/account/{channel}", "Accounts", "Delete a channel", "Removes the channel (its jobs stay readable).")
                 .Route("channel", "The channel.", FieldLimits.For("channel"))
                 .Answers(204, "Deleted.")
-                .Fails(404, "No such channel of yours.", Errors.Of(ApiError.ChannelNotFound())),
+                .Fails(404, "No such channel of yours.", Errors.Of(ApiError.NoConfiguration())),
         ];
     }
 

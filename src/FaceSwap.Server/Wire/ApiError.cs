@@ -26,7 +26,6 @@ public sealed record ApiError(
 
     public static IResult NoConfiguration() => Refusal.NoConfiguration().ToResult();
 
-    public static IResult ChannelNotFound() => Refusal.ChannelNotFound().ToResult();
 }
 
 /// <summary>429 for a busy channel: the error shape plus the jobs it is busy with.</summary>
