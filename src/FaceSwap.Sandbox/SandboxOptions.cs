@@ -25,11 +25,11 @@ public sealed class SandboxOptions
     public ReplyPlanOptions Replies { get; set; } = new();
 
     /// <summary>
-    /// Folder where the sandbox keeps its state (<c>state.json</c> and <c>blobs/</c>): accounts, channels and their
-    /// messages and files, saved ids, credits, uploads, and the bot's unfinished work. A sandbox started on the same
-    /// folder carries on where the last one stopped. Null: memory only.
+    /// Where the sandbox keeps its state: accounts, channels and their messages and files, saved ids, credits, uploads,
+    /// and the bot's unfinished work. A sandbox started on the same state carries on where the last one stopped, and
+    /// disposes the store when it stops. Null: memory only. <see cref="SandboxStateFolder"/> keeps it in a folder.
     /// </summary>
-    public string? StateDirectory { get; set; }
+    public ISandboxStateStore? StateStore { get; set; }
 
     /// <summary>Makes result images; null: <see cref="OpenCvBotImageRenderer"/>.</summary>
     public IBotImageRenderer? Renderer { get; set; }

@@ -21,11 +21,13 @@ public sealed class SandboxServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly EmulatedBot _bot;
+    private readonly SavedState? _saved;
 
-    private SandboxServer(WebApplication app, EmulatedBot bot, SandboxState state, SandboxFaults faults, Uri origin)
+    private SandboxServer(WebApplication app, EmulatedBot bot, SavedState? saved, SandboxState state, SandboxFaults faults, Uri origin)
     {
         _app = app;
         _bot = bot;
+        _saved = saved;
         State = state;
         Faults = faults;
         Origin = origin;
@@ -50,10 +52,24 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <summary>The reply plan's seed (the configured one, or the one picked at start): a run can be replayed with it.</summary>
     public int ReplySeed => State.Plan.Seed;
 
+    /// <summary>Starts the sandbox; it owns <see cref="SandboxOptions.StateStore"/> from here on, and disposes it also when the start fails.</summary>
     public static async Task<SandboxServer> StartAsync(SandboxOptions options, CancellationToken ct = default)
     {
-        var stateFile = options.StateDirectory is { } directory ? new StateFile(directory) : null;
-        var saved = stateFile?.Load();
+        var store = options.StateStore is { } given ? new SavedState(given) : null;
+        try
+        {
+            return await StartAsync(options, store, ct);
+        }
+        catch
+        {
+            store?.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<SandboxServer> StartAsync(SandboxOptions options, SavedState? store, CancellationToken ct)
+    {
+        var saved = store?.Load();
         var plan = new ReplyPlan(options.Replies, saved?.PlanSeed ?? options.Replies.Seed ?? Random.Shared.Next());
         var state = new SandboxState(options, plan);
         var faults = new SandboxFaults();
@@ -64,7 +80,7 @@ public sealed class SandboxServer : IAsyncDisposable
             var (interactions, jobs) = state.Restore(saved);
             bot.Resume(interactions, jobs);
         }
-        if (stateFile is not null) state.Changed = () => stateFile.SaveAfterChange(() => state.Export(bot));
+        if (store is not null) state.Changed = () => store.SaveAfterChange(() => state.Export(bot));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(SandboxServer).Assembly.GetName().Name });
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -82,7 +98,7 @@ public sealed class SandboxServer : IAsyncDisposable
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(form => form.MultipartBodyLengthLimit = options.MaxUploadBytes * 2);
 
         var app = builder.Build();
-        if (stateFile is not null)
+        if (store is not null)
         {
             // Every request that may change something (interactions, uploads, messages, control calls) is saved
             // before its answer leaves, so a restart right after an answer loses nothing.
@@ -106,23 +122,25 @@ public sealed class SandboxServer : IAsyncDisposable
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new SandboxServer(app, bot, state, faults, new Uri($"http://127.0.0.1:{port}/"));
+        return new SandboxServer(app, bot, store, state, faults, new Uri($"http://127.0.0.1:{port}/"));
     }
 
-    private const string Usage = "[--port N] [--token T --guild G --channel C] [--reply-delay S] [--async-delay S] [--seed N] [--state DIR]";
+    private const string Usage = "[--port N] [--token T --guild G --channel C] [--reply-delay S] [--async-delay S] [--seed N] [--state DIR | --postgres CONNECTION]";
 
     /// <summary>
     /// Runs the sandbox until Ctrl+C. Arguments: <c>[--port N] [--token T --guild G --channel C]</c>, plus
-    /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds, <c>--seed N</c> (the reply plan) and
-    /// <c>--state DIR</c> (keep the state there). Prints the API base URL and the plan's seed.
+    /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds, <c>--seed N</c> (the reply plan), and where to keep
+    /// the state: <c>--state DIR</c> (a folder) or <c>--postgres CONNECTION</c> (a PostgreSQL database, through
+    /// <paramref name="openPostgres"/>, which the server supplies). Prints the API base URL, the plan's seed and where
+    /// the state is.
     /// </summary>
     public static Task RunStandaloneAsync(string[] args) => RunStandaloneAsync(args, Console.Out, CancellationToken.None);
 
     /// <summary>As <see cref="RunStandaloneAsync(string[])"/>, writing to <paramref name="output"/> and stopping also when <paramref name="ct"/> fires.</summary>
-    public static async Task RunStandaloneAsync(string[] args, TextWriter output, CancellationToken ct)
+    public static async Task RunStandaloneAsync(string[] args, TextWriter output, CancellationToken ct, Func<string, ISandboxStateStore>? openPostgres = null)
     {
         var options = new SandboxOptions { Port = 5090 };
-        string? token = null, guild = null, channel = null;
+        string? token = null, guild = null, channel = null, folder = null, postgres = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -135,10 +153,15 @@ public sealed class SandboxServer : IAsyncDisposable
                 case "--reply-delay": options.BotReplyDelay = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--async-delay": options.AsyncResultDelay = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--seed": options.Replies.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--state": options.StateDirectory = Value(); break;
+                case "--state": folder = Value(); break;
+                case "--postgres": postgres = Value(); break;
                 default: throw new ArgumentException($"unknown argument {args[i]}; use {Usage}");
             }
         }
+        if (folder is not null && postgres is not null) throw new ArgumentException($"--state and --postgres are two places for one state: give one; use {Usage}");
+        if (postgres is not null && openPostgres is null)
+            throw new ArgumentException("--postgres needs the server's sandbox command (dotnet run --project src/FaceSwap.Server -- sandbox …)");
+        options.StateStore = folder is not null ? new SandboxStateFolder(folder) : postgres is not null ? openPostgres!(postgres) : null;
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
@@ -147,6 +170,7 @@ public sealed class SandboxServer : IAsyncDisposable
         {
             await using var server = await StartAsync(options, stop.Token);
             output.WriteLine($"Discord sandbox API: {server.ApiBaseUrl} (reply plan seed {server.ReplySeed})");
+            output.WriteLine($"state: {options.StateStore?.Location ?? "memory only (--state DIR or --postgres CONNECTION keeps it)"}");
             if (token is not null)
             {
                 var ids = new SnowflakeGenerator(TimeProvider.System);
@@ -170,6 +194,8 @@ public sealed class SandboxServer : IAsyncDisposable
         await _app.StopAsync();
         await _bot.DisposeAsync();
         State.NotifyChanged();
+        State.Changed = null;
+        _saved?.Dispose();
         await _app.DisposeAsync();
     }
 }

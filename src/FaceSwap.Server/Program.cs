@@ -23,10 +23,7 @@ if (args.Length > 0 && args[0] is "users" or "models")
 
 // `sandbox …` runs the Discord emulator on its own (docs/sandbox.md).
 if (args.Length > 0 && args[0] == "sandbox")
-{
-    await FaceSwap.Sandbox.SandboxServer.RunStandaloneAsync(args[1..]);
-    return 0;
-}
+    return await SandboxHosting.RunStandaloneAsync(args[1..], Console.Out, Console.Error, CancellationToken.None);
 
 WebApplication app;
 try

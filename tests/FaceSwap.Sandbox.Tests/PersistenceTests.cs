@@ -23,7 +23,7 @@ public sealed class PersistenceTests : IDisposable
     private Task<TestDiscord> StartOnFolderAsync(Action<SandboxOptions>? configure = null) => StartAsync(o =>
     {
         Unlimited(o);
-        o.StateDirectory = _folder;
+        o.StateStore = new SandboxStateFolder(_folder);
         configure?.Invoke(o);
     }, _clock);
 

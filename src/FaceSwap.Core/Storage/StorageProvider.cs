@@ -20,21 +20,28 @@ public static class StorageProvider
     public const string Postgres = "postgres";
 
     /// <summary>The chosen provider's stores; a configuration that names no usable database stops the start.</summary>
-    public static IServiceCollection AddStores(this IServiceCollection services, IConfiguration configuration, string dataDir)
+    public static IServiceCollection AddStores(this IServiceCollection services, IConfiguration configuration, string dataDir) =>
+        Chosen(configuration) == Postgres
+            ? services.AddPostgresStores(PostgresConnectionString(configuration))
+            : services.AddSqliteStores(dataDir);
+
+    /// <summary>The provider that <c>FaceSwap:Storage:Provider</c> names (<c>sqlite</c> when unset); any other name stops the start.</summary>
+    public static string Chosen(IConfiguration configuration)
     {
         var provider = configuration[ProviderKey]?.Trim() is { Length: > 0 } named ? named.ToLowerInvariant() : Sqlite;
-        return provider switch
-        {
-            Sqlite => services.AddSqliteStores(dataDir),
-            Postgres => services.AddPostgresStores(configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } connectionString
-                ? connectionString
-                : throw new StorageConfigurationException(
-                    $"{ProviderKey} is {Postgres} but ConnectionStrings:{ConnectionStringName} is not set: give the database's connection string " +
-                    $"(e.g. ConnectionStrings__{ConnectionStringName}=\"Host=db;Database=faceswap;Username=faceswap;Password=…\")")),
-            _ => throw new StorageConfigurationException(
-                $"{ProviderKey} is '{configuration[ProviderKey]}', which is not a storage provider: use {Sqlite} (the default) or {Postgres}"),
-        };
+        return provider is Sqlite or Postgres
+            ? provider
+            : throw new StorageConfigurationException(
+                $"{ProviderKey} is '{configuration[ProviderKey]}', which is not a storage provider: use {Sqlite} (the default) or {Postgres}");
     }
+
+    /// <summary>The PostgreSQL database's connection string (<c>ConnectionStrings:FaceSwap</c>); unset stops the start.</summary>
+    public static string PostgresConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } connectionString
+            ? connectionString
+            : throw new StorageConfigurationException(
+                $"{ProviderKey} is {Postgres} but ConnectionStrings:{ConnectionStringName} is not set: give the database's connection string " +
+                $"(e.g. ConnectionStrings__{ConnectionStringName}=\"Host=db;Database=faceswap;Username=faceswap;Password=…\")");
 
     private static IServiceCollection AddSqliteStores(this IServiceCollection services, string dataDir)
     {

@@ -60,7 +60,7 @@ public static class SandboxHosting
             AsyncResultDelay = options.AsyncResultDelay,
             Replies = new Sandbox.Bot.ReplyPlanOptions { Seed = options.ReplySeed, OtherTraffic = options.OtherTraffic },
             // A restart of the server is not a restart of Discord: the sandbox carries on from its saved state.
-            StateDirectory = Path.Combine(ServerHost.DataDir(builder.Configuration), "sandbox"),
+            StateStore = OpenState(builder.Configuration),
         });
         string token = options.UserToken ?? sandbox.State.TokenFor(options.Channel) ?? SandboxChannels.NewToken();
         sandbox.State.AddAccount(token, options.Guild, options.Channel, "bootstrap");
@@ -77,6 +77,39 @@ public static class SandboxHosting
             Server = options.Guild,
             DiscordToken = token,
         }));
+    }
+
+    /// <summary>
+    /// Where the in-process sandbox keeps its state: where the stores are. On PostgreSQL in the database (the node
+    /// needs no folder for it), under a key of its own that one running sandbox holds at a time, so a second node on
+    /// the database with its own sandbox stops at start instead of overwriting the first one's Discord. On SQLite in
+    /// <c>&lt;data&gt;/sandbox</c>.
+    /// </summary>
+    private static ISandboxStateStore OpenState(IConfiguration configuration) =>
+        StorageProvider.Chosen(configuration) == StorageProvider.Postgres
+            ? PostgresSandboxStateStore.Open(StorageProvider.PostgresConnectionString(configuration), PostgresSandboxStateStore.InProcessKey,
+                $"the in-process sandbox is one node's own Discord, so another node on this database runs it already. With several nodes set " +
+                $"{SandboxHostOptions.Section}:Enabled=false on every node and point them all at one standalone sandbox (docs/sandbox.md, \"Several nodes\")")
+            : new SandboxStateFolder(Path.Combine(ServerHost.DataDir(configuration), "sandbox"));
+
+    /// <summary>
+    /// The <c>sandbox …</c> command: the sandbox on its own (<see cref="SandboxServer.RunStandaloneAsync(string[])"/>), which
+    /// with <c>--postgres CONNECTION</c> keeps its state in that database. Returns the exit code: 2 when a setting
+    /// stops the start (an unreachable database, another standalone sandbox already on it).
+    /// </summary>
+    public static async Task<int> RunStandaloneAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        try
+        {
+            await SandboxServer.RunStandaloneAsync(args, output, ct, connectionString => PostgresSandboxStateStore.Open(connectionString,
+                PostgresSandboxStateStore.StandaloneKey, "run one standalone sandbox per database and point every node at it"));
+            return 0;
+        }
+        catch (StorageConfigurationException e)
+        {
+            error.WriteLine($"faceswap sandbox: cannot start: {e.Message}");
+            return 2;
+        }
     }
 }
 

@@ -183,5 +183,21 @@ internal static class PostgresSchema
         (5, """
             CREATE INDEX jobs_channel_message ON jobs (channel, length(message_id), message_id COLLATE "C") WHERE message_id IS NOT NULL;
             """),
+        // The Discord sandbox's saved state (docs/sandbox.md, "Saved state"), one row per sandbox by its key (the
+        // in-process one of a node, a standalone one), so one database holds each apart: the state as one JSON document
+        // (text, as jobs.data) and the files it names by their SHA-256, each kept once per sandbox.
+        (6, """
+            CREATE TABLE sandbox_states (
+                key text PRIMARY KEY,
+                document text NOT NULL,
+                saved timestamptz NOT NULL
+            );
+            CREATE TABLE sandbox_blobs (
+                state_key text NOT NULL REFERENCES sandbox_states(key) ON DELETE CASCADE,
+                hash text NOT NULL,
+                content bytea NOT NULL,
+                PRIMARY KEY (state_key, hash)
+            );
+            """),
     ];
 }
