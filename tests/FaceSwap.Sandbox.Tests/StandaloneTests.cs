@@ -34,9 +34,21 @@ public sealed class StandaloneTests
         Assert.Contains($"Discord sandbox API: http://127.0.0.1:{port}/api/v10", output.ToString());
         Assert.Contains($"user {(string)JsonNode.Parse(body!)!["id"]!}", output.ToString());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://127.0.0.1:{port}/api/v10/channels/1600000000000000002/messages")).StatusCode);
+        Assert.Contains("state: memory only", output.ToString());
 
         stop.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Standalone_takes_one_place_for_its_state_and_postgres_only_through_the_server()
+    {
+        var both = await Assert.ThrowsAsync<ArgumentException>(() => SandboxServer.RunStandaloneAsync(
+            ["--state", Path.GetTempPath(), "--postgres", "Host=db"], TextWriter.Null, CancellationToken.None, _ => throw new InvalidOperationException("not opened")));
+        Assert.Contains("give one", both.Message);
+        // The sandbox library has no database of its own: the server's sandbox command supplies it.
+        var alone = await Assert.ThrowsAsync<ArgumentException>(() => SandboxServer.RunStandaloneAsync(["--postgres", "Host=db"], TextWriter.Null, CancellationToken.None));
+        Assert.Contains("src/FaceSwap.Server -- sandbox", alone.Message);
     }
 
     [Fact]
