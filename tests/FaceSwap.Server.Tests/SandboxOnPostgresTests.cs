@@ -178,6 +178,21 @@ public sealed class SandboxOnPostgresTests
         Assert.Equal(0, await again.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public async Task The_sandbox_command_stops_with_exit_code_2_and_a_reason_on_a_bad_argument_or_an_unreachable_database()
+    {
+        var error = new StringWriter();
+        Assert.Equal(2, await SandboxHosting.RunStandaloneAsync(["--colour", "blue"], TextWriter.Null, error, CancellationToken.None));
+        Assert.StartsWith("faceswap sandbox: cannot start: unknown argument --colour", error.ToString());
+
+        // Nothing listens on port 1: refused at once, and said without the password.
+        error = new StringWriter();
+        var unreachable = "Host=127.0.0.1;Port=1;Database=faceswap_sandbox;Username=faceswap;Password=never-printed-secret;Timeout=5";
+        Assert.Equal(2, await SandboxHosting.RunStandaloneAsync(["--port", NodeProcess.FreePort().ToString(), "--postgres", unreachable], TextWriter.Null, error, CancellationToken.None));
+        Assert.StartsWith("faceswap sandbox: cannot start: cannot open the PostgreSQL database faceswap_sandbox on 127.0.0.1:1", error.ToString());
+        Assert.DoesNotContain("never-printed-secret", error.ToString());
+    }
+
     /// <summary>The token's user id, once the sandbox that <paramref name="run"/> starts answers.</summary>
     private static async Task<string> CurrentUserAsync(HttpClient client, Task<int> run)
     {

@@ -46,7 +46,7 @@ public sealed class PostgresSandboxStateStore : ISandboxStateStore
         _sessionConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 10 }.ConnectionString;
         _key = key;
         _whenTaken = whenTaken;
-        Location = $"PostgreSQL database {target.Database ?? "(default)"} on {target.Host}:{target.Port}, sandbox state '{key}'";
+        Location = $"PostgreSQL database {target.Database ?? "(default)"} on {target.Host}:{target.Port}, key '{key}'";
     }
 
     public string Location { get; }
@@ -57,6 +57,7 @@ public sealed class PostgresSandboxStateStore : ISandboxStateStore
     /// </summary>
     public static PostgresSandboxStateStore Open(string connectionString, string key, string whenTaken)
     {
+        // Opening the database migrates its schema (and refuses one that cannot be reached), as a node's start does.
         using (new PostgresDatabase(connectionString)) { }
         var store = new PostgresSandboxStateStore(connectionString, key, whenTaken);
         try

@@ -94,8 +94,8 @@ public static class SandboxHosting
 
     /// <summary>
     /// The <c>sandbox …</c> command: the sandbox on its own (<see cref="SandboxServer.RunStandaloneAsync(string[])"/>), which
-    /// with <c>--postgres CONNECTION</c> keeps its state in that database. Returns the exit code: 2 when a setting
-    /// stops the start (an unreachable database, another standalone sandbox already on it).
+    /// with <c>--postgres CONNECTION</c> keeps its state in that database. Returns the exit code: 2 when an argument or
+    /// a setting stops the start (an unknown argument, an unreachable database, another standalone sandbox on it).
     /// </summary>
     public static async Task<int> RunStandaloneAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct)
     {
@@ -105,7 +105,7 @@ public static class SandboxHosting
                 PostgresSandboxStateStore.StandaloneKey, "run one standalone sandbox per database and point every node at it"));
             return 0;
         }
-        catch (StorageConfigurationException e)
+        catch (Exception e) when (e is StorageConfigurationException or ArgumentException or FormatException)
         {
             error.WriteLine($"faceswap sandbox: cannot start: {e.Message}");
             return 2;
