@@ -207,8 +207,9 @@ public sealed class CommandsTests : IAsyncLifetime
 
         var cancel = await _server.Client.GetAsync($"jobs/cancel/?jobid={jobId}");
         Assert.Equal($$"""{"jobid":"{{jobId}}","status":"cancelled","code":200}""", await cancel.BodyAsync());
+        // Let the gated run try to finish: once it has ended, the job's last word is in.
         _engine.Open(jobId);
-        await Task.Delay(300);
+        await _engine.Ended(jobId).WaitAsync(TimeSpan.FromSeconds(30));
         var read = await (await _server.Client.GetAsync($"jobs/?jobid={jobId}")).JsonAsync();
         Assert.Equal("cancelled", (string?)read["status"]);
         Assert.Null(read["attachments"]);
