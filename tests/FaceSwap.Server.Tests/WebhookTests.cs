@@ -193,7 +193,7 @@ public sealed class WebhookTests : IAsyncLifetime
         {
             await Task.Delay(100);
             log = JsonNode.Parse(await guarded.Client.GetStringAsync($"jobs/deliveries?jobid={job["jobid"]}"))!.AsArray();
-        } while ((log.Count == 0 || log[0]!["attempts"]!.AsArray().Count == 0) && ++tries < 100);
+        } while ((log.Count == 0 || log[0]!["attempts"]!.AsArray().Count == 0) && ++tries < 300);
         var error = (string?)log[0]!["attempts"]![0]!["error"];
         Assert.Contains("loopback", error);
         Assert.DoesNotContain("127.0.0.1", error);
