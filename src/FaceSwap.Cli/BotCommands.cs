@@ -33,9 +33,12 @@ public static class BotCommands
         yield return Build(terminal, "listid", "List the saved faces, the defaults and the prefer options", [], [],
             (_, c, o, ct) => c.ListIdAsync(o, ct));
 
-        var setNames = IdName("Default name(s) (a,b, _, a+b) or a prefer option (after --: faceswap setid -- --greedy)");
-        yield return Build(terminal, "setid", "Set the default face(s) for inswapper, or --greedy/--nogreedy", [setNames], [],
-            (p, c, o, ct) => c.SetIdAsync(p.GetValue(setNames)!, o, ct));
+        // The bot takes the prefer option in the idname field; here it is a flag of its own, as a user would write it.
+        var setNames = new Argument<string?>("idname") { Description = "Default name(s): a,b, _ to skip a face, a+b", Arity = ArgumentArity.ZeroOrOne };
+        var greedy = new Option<bool>("--greedy") { Description = "Prefer option: one saved id replaces every face" };
+        var noGreedy = new Option<bool>("--nogreedy") { Description = "Prefer option: ids go to faces in order (the default)" };
+        yield return Build(terminal, "setid", "Set the default face(s) for inswapper, or the prefer option --greedy/--nogreedy", [setNames],
+            [greedy, noGreedy], (p, c, o, ct) => c.SetIdAsync(SetIdValue(p.GetValue(setNames), p.GetValue(greedy), p.GetValue(noGreedy)), o, ct));
 
         var delName = IdName("The saved name to delete");
         yield return Build(terminal, "delid", "Delete one saved face", [delName], [],
@@ -74,6 +77,17 @@ public static class BotCommands
         yield return Build(terminal, "headshot", "Make a headshot of a saved face from a prompt", [prompt], [headshotOptions],
             (p, c, o, ct) => c.HeadshotAsync(p.GetValue(prompt)!, p.GetValue(headshotOptions), o, ct));
     }
+
+    /// <summary>What <c>setid</c> sends as its idname: the names, or one prefer option, never both.</summary>
+    private static string SetIdValue(string? names, bool greedy, bool noGreedy) =>
+        (names, greedy, noGreedy) switch
+        {
+            ({ } given, false, false) => given,
+            (null, true, false) => "--greedy",
+            (null, false, true) => "--nogreedy",
+            (null, false, false) => throw new UsageException("setid needs default name(s) or one of --greedy, --nogreedy."),
+            _ => throw new UsageException("setid takes default name(s) or one of --greedy, --nogreedy, not more than one."),
+        };
 
     private static async Task<FileUpload> Upload(string path, CancellationToken cancellationToken)
     {

@@ -100,6 +100,27 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Setid_takes_the_prefer_option_as_a_flag_and_refuses_names_with_it()
+    {
+        await ConfigureAsync();
+        var greedy = await RunAsync("setid", "--greedy");
+        Assert.True(greedy.ExitCode == 0, greedy.Console);
+        var listed = await RunAsync("listid", "--json");
+        Assert.Contains("Prefer option: --greedy", JsonDocument.Parse(listed.Out).RootElement.GetProperty("content").GetString());
+        var back = await RunAsync("setid", "--nogreedy");
+        Assert.True(back.ExitCode == 0, back.Console);
+        listed = await RunAsync("listid", "--json");
+        Assert.Contains("Prefer option: --nogreedy", JsonDocument.Parse(listed.Out).RootElement.GetProperty("content").GetString());
+
+        var both = await RunAsync("setid", "me", "--greedy");
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
+        Assert.Contains("not more than one", both.Console);
+        var neither = await RunAsync("setid");
+        Assert.Equal(ExitCodes.Usage, neither.ExitCode);
+        Assert.Contains("setid needs default name(s)", neither.Console);
+    }
+
+    [Fact]
     public async Task An_async_command_shows_its_progress_live_and_saves_its_result()
     {
         await ConfigureAsync();
