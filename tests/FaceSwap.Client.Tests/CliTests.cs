@@ -16,9 +16,10 @@ public sealed class CliTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_folder);
-        // The emulated bot's async result comes well after its first reply, so a headshot's answer is still
-        // running when the CLI starts following it, however loaded the machine is.
-        _server = await TestServer.StartAsync(("FaceSwap:Sandbox:AsyncResultDelay", "00:00:03"));
+        // The emulated bot's async result comes well after its first reply, so a headshot is still running when the
+        // CLI starts following it, and when a test lists, reads and cancels it in four CLI runs, however loaded the
+        // machine is.
+        _server = await TestServer.StartAsync(("FaceSwap:Sandbox:AsyncResultDelay", "00:00:05"));
     }
 
     public async Task DisposeAsync()

@@ -162,7 +162,7 @@ public sealed class CommandsTests : IAsyncLifetime
     {
         var requests = Enumerable.Range(0, 6).Select(_ => _server.Client.PostAsync("listid", Forms.Multipart())).ToList();
         var jobId = await WaitForSingleExecutingJobAsync();
-        for (var i = 0; i < 200 && requests.Count(r => r.IsCompleted) < 5; i++) await Task.Delay(50);
+        for (var i = 0; i < 600 && requests.Count(r => r.IsCompleted) < 5; i++) await Task.Delay(50);
         var refused = requests.Where(r => r.IsCompleted).ToList();
         Assert.Equal(5, refused.Count);
         Assert.All(refused, r => Assert.Equal((HttpStatusCode)429, r.Result.StatusCode));
@@ -180,10 +180,10 @@ public sealed class CommandsTests : IAsyncLifetime
             services => services.AddSingleton<IEngine>(_engine).AddSingleton<TimeProvider>(clock));
         await server.AddAccountAsync(await server.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName);
         var answer = server.Client.PostAsync("listid", Forms.Multipart());
-        for (var i = 0; i < 200 && _engine.Runs.IsEmpty; i++) await Task.Delay(50);
+        for (var i = 0; i < 600 && _engine.Runs.IsEmpty; i++) await Task.Delay(50);
         var jobId = _engine.Runs.Single();
         // The engine's "started" write is committed before the bound runs out (the run begins before it).
-        for (var i = 0; i < 400 && (string?)(await (await server.Client.GetAsync($"jobs/?jobid={jobId}")).JsonAsync())["status"] != "started"; i++) await Task.Delay(25);
+        for (var i = 0; i < 1200 && (string?)(await (await server.Client.GetAsync($"jobs/?jobid={jobId}")).JsonAsync())["status"] != "started"; i++) await Task.Delay(25);
         clock.Advance(TimeSpan.FromSeconds(19));
         Assert.False(answer.IsCompleted);
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -207,8 +207,9 @@ public sealed class CommandsTests : IAsyncLifetime
 
         var cancel = await _server.Client.GetAsync($"jobs/cancel/?jobid={jobId}");
         Assert.Equal($$"""{"jobid":"{{jobId}}","status":"cancelled","code":200}""", await cancel.BodyAsync());
+        // Let the gated run try to finish: once it has ended, the job's last word is in.
         _engine.Open(jobId);
-        await Task.Delay(300);
+        await _engine.Ended(jobId).WaitAsync(TimeSpan.FromSeconds(30));
         var read = await (await _server.Client.GetAsync($"jobs/?jobid={jobId}")).JsonAsync();
         Assert.Equal("cancelled", (string?)read["status"]);
         Assert.Null(read["attachments"]);
@@ -266,7 +267,7 @@ public sealed class CommandsTests : IAsyncLifetime
 
     private async Task<string> WaitForSingleExecutingJobAsync()
     {
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 600; i++)
         {
             var ids = JsonNode.Parse(await _server.Client.GetStringAsync("jobs"))!.AsArray();
             if (ids.Count == 1) return (string)ids[0]!;

@@ -27,8 +27,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/faceswap/"), Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 
-        // First life: slow async results and paced interactions, so jobs are mid-flight at the kill.
-        var first = await StartServerAsync(port, dataDir, asyncResultDelay: "00:01:00", pacing: "00:00:01.500");
+        // First life: slow async results and interactions 5 s apart, so jobs are mid-flight at the kill.
+        var first = await StartServerAsync(port, dataDir, asyncResultDelay: "00:01:00", pacing: "00:00:05");
         string savedId;
         var accepted = new List<string>();
         try
@@ -40,18 +40,26 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             savedId = (string)swapped["jobid"]!;
             // Async jobs that need nothing saved with the bot (the restarted sandbox forgets saved ids). Their answers
             // wait for the bot's first reply, which the paced sends make slow: the jobs are read from the list of
-            // executing jobs instead, so the kill finds some sent and some still queued.
+            // executing jobs instead. The kill comes once the bot has answered the first of them sent (it shows
+            // started), whatever the machine's speed: the sends 5 s apart keep the others queued, so the kill finds
+            // one sent and the others never sent. It must: the bot's daily credits pay for two of these picsi, and
+            // once two were sent before the kill, none could complete after it.
             for (var i = 0; i < 4; i++)
             {
                 _ = client.PostAsync("picsi", Forms.Multipart(("source_image", SandboxedServer.FacePhoto(seed: i)), ("target_image_gif_or_video", Forms.Gif)));
             }
-            for (var tries = 0; accepted.Count < 4 && tries < 300; tries++)
+            var statuses = new List<string>();
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline && !statuses.Contains("started"); await Task.Delay(50))
             {
-                await Task.Delay(50);
                 accepted = JsonNode.Parse(await client.GetStringAsync("jobs"))!.AsArray().Select(id => (string)id!).ToList();
+                if (accepted.Count < 4) continue;
+                statuses.Clear();
+                foreach (var jobId in accepted) statuses.Add((string)(await (await client.GetAsync($"jobs/?jobid={jobId}")).JsonAsync())["status"]!);
             }
             Assert.Equal(4, accepted.Count);
-            await Task.Delay(800);
+            output.WriteLine("at the kill: " + string.Join(", ", statuses));
+            Assert.Contains("started", statuses);
+            Assert.Contains("created", statuses);
         }
         finally
         {

@@ -52,8 +52,8 @@ public sealed class IdempotencyTests : IAsyncLifetime
     public async Task Racing_identical_requests_run_the_command_once()
     {
         var racers = Enumerable.Range(0, 5).Select(_ => PostAsync("key-3", "me")).ToList();
-        for (var i = 0; i < 100 && _engine.Runs.IsEmpty; i++) await Task.Delay(50);
-        for (var i = 0; i < 200 && racers.Count(r => r.IsCompleted) < 4; i++) await Task.Delay(50);
+        for (var i = 0; i < 600 && _engine.Runs.IsEmpty; i++) await Task.Delay(50);
+        for (var i = 0; i < 600 && racers.Count(r => r.IsCompleted) < 4; i++) await Task.Delay(50);
         var early = racers.Where(r => r.IsCompleted).Select(r => r.Result).ToList();
         Assert.Equal(4, early.Count);
         Assert.All(early, r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));

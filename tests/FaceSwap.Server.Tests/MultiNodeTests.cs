@@ -339,7 +339,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
     private static async Task<Outcome> Submit(NodeProcess node, HttpRequestMessage request, StatusReads reads)
     {
         HttpResponseMessage response;
-        var kills = node.Kills;
+        var killsEnded = node.KillsEnded;
         try
         {
             response = await node.Client.SendAsync(request);
@@ -348,7 +348,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         {
             return Outcome.NodeDown;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && node.Kills != kills)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && node.KilledSince(killsEnded))
         {
             return Outcome.CutOff;
         }

@@ -73,7 +73,7 @@ public sealed class SmallItemsTests
         await using (var server = await StartAsync(engine, new() { ["FaceSwap:Jobs:BlockingWait"] = "00:00:30" }))
         {
             var running = server.Client.SendAsync(SaveId("crash-key"));
-            for (var i = 0; i < 200 && engine.Runs.IsEmpty; i++) await Task.Delay(50);
+            for (var i = 0; i < 600 && engine.Runs.IsEmpty; i++) await Task.Delay(50);
             jobId = engine.Runs.Single();
             Assert.Equal(HttpStatusCode.Conflict, (await server.Client.SendAsync(SaveId("crash-key"))).StatusCode);
             // Killed now: the job was stored. Killed a moment earlier: the job row was not written yet.
@@ -166,7 +166,7 @@ public sealed class SmallItemsTests
         {
             await Task.Delay(100);
             log = JsonNode.Parse(await server.Client.GetStringAsync($"jobs/deliveries?jobid={job["jobid"]}"))!.AsArray();
-        } while ((log.Count == 0 || log[0]!["attempts"]!.AsArray().Count == 0) && ++tries < 150);
+        } while ((log.Count == 0 || log[0]!["attempts"]!.AsArray().Count == 0) && ++tries < 300);
         var error = (string)log[0]!["attempts"]![0]!["error"]!;
         Assert.StartsWith("Could not connect", error);
         Assert.DoesNotMatch(new Regex(@"\d+\.\d+\.\d+\.\d+|::1|\[::"), error);

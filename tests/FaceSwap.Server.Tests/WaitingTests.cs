@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using FaceSwap.Core.Dispatch;
 using FaceSwap.Core.Engines;
 using FaceSwap.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,7 +40,10 @@ public sealed class WaitingTests : IAsyncLifetime
     {
         var jobId = await StartAsyncJobAsync();
         var waiting = _server.Client.SendAsync(WaitRequest(jobId, "wait=30"));
-        await Task.Delay(400);
+        // Held: the server has the request waiting on the job, and has not answered it.
+        var waiters = _server.Service<JobWaiters>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !waiters.IsWaiting(jobId) && !waiting.IsCompleted; await Task.Delay(10))
+            Assert.True(DateTime.UtcNow < deadline, "the request never waited on the job");
         Assert.False(waiting.IsCompleted);
         var clock = Stopwatch.StartNew();
         _engine.Open(jobId);

@@ -38,10 +38,18 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool Running => _process is { HasExited: false };
 
-    /// <summary>How many times this node was killed; counted before the kill, so a request it cuts off sees it.</summary>
-    public int Kills => _kills;
+    /// <summary>How many kills of this node have ended (the process is gone); read it before a request, for <see cref="KilledSince"/>.</summary>
+    public int KillsEnded => Volatile.Read(ref _killsEnded);
 
-    private int _kills;
+    /// <summary>
+    /// Whether a kill that had not ended when <see cref="KillsEnded"/> read <paramref name="killsEnded"/> has begun
+    /// since: a request sent then may have been cut off by it. That includes a request sent while the kill was under
+    /// way, since the signal comes only after the process tree has been walked, which takes a while on a busy machine.
+    /// </summary>
+    public bool KilledSince(int killsEnded) => Volatile.Read(ref _killsBegun) > killsEnded;
+
+    private int _killsBegun;
+    private int _killsEnded;
 
     public void Start()
     {
@@ -96,9 +104,10 @@ public sealed class NodeProcess : IAsyncDisposable
     public async Task KillAsync()
     {
         if (_process is null || _process.HasExited) return;
-        Interlocked.Increment(ref _kills);
+        Interlocked.Increment(ref _killsBegun);
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
+        Interlocked.Increment(ref _killsEnded);
     }
 
     public static int FreePort()

@@ -9,8 +9,12 @@ using Microsoft.Extensions.Logging;
 
 namespace FaceSwap.Server.Tests.Infrastructure;
 
-/// <summary>How the receiver answers one request.</summary>
-public sealed record Answer(int Status = 200, TimeSpan Delay = default, string? RedirectTo = null);
+/// <summary>How the receiver answers one request: after <paramref name="Delay"/> (<see cref="Hang"/>: never, until the caller gives up).</summary>
+public sealed record Answer(int Status = 200, TimeSpan Delay = default, string? RedirectTo = null)
+{
+    /// <summary>A request that is never answered: the receiver holds it until the sender gives up and drops the connection.</summary>
+    public static Answer Hang => new(Delay: Timeout.InfiniteTimeSpan);
+}
 
 public sealed record ReceivedCall(string Path, string Body, IReadOnlyDictionary<string, string> Headers, DateTimeOffset At);
 
@@ -44,7 +48,17 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver!.Calls.Enqueue(new ReceivedCall(http.Request.Path, body, headers, DateTimeOffset.UtcNow));
             receiver._arrived.Release();
             var answer = receiver._script.TryDequeue(out var scripted) ? scripted : new Answer();
-            if (answer.Delay > TimeSpan.Zero) await Task.Delay(answer.Delay);
+            if (answer.Delay != TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(answer.Delay, http.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             if (answer.RedirectTo is not null) http.Response.Headers.Location = answer.RedirectTo;
             http.Response.StatusCode = answer.Status;
         });
