@@ -122,33 +122,60 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
             $"SELECT id FROM jobs WHERE user_id = @userId AND {Executing} ORDER BY created_ms", new { userId })).ToList();
     }
 
+    /// <summary>
+    /// The jobs a claim may take, as <c>claimable(id, place, sequence)</c>. "place" is a job's position in its lane
+    /// among all executing jobs, held or not: a lane never has more than laneDepth jobs leased, and ordering by place
+    /// first makes the lanes take turns. Places follow the order of insertion (rowid), not the created times, which
+    /// requests racing to insert may commit out of order: a job that commits late never lands in front of jobs
+    /// already running. A lane where another owner holds a live lease is not open to this one: a lane runs on one
+    /// node at a time.
+    /// <para>
+    /// It reads only what it needs, in index seeks: each lane once (a skip scan of jobs_executing), the first
+    /// laneDepth jobs of each lane, and the lane's live leases (jobs_lane_leases). A lane's backlog costs nothing;
+    /// reading every executing job made each claim, and the inserts waiting for its write lock, slower as jobs
+    /// piled up.
+    /// </para>
+    /// </summary>
+    private const string Claimable =
+        $"""
+        WITH RECURSIVE lanes(user_id, channel) AS (
+            SELECT user_id, channel FROM (SELECT user_id, channel FROM jobs WHERE {Executing} ORDER BY user_id, channel LIMIT 1)
+            UNION ALL
+            SELECT next.user_id, next.channel FROM lanes AS l JOIN jobs AS next ON next.rowid = COALESCE(
+                (SELECT rowid FROM jobs WHERE {Executing} AND user_id = l.user_id AND channel > l.channel ORDER BY user_id, channel LIMIT 1),
+                (SELECT rowid FROM jobs WHERE {Executing} AND user_id > l.user_id ORDER BY user_id, channel LIMIT 1))
+        ),
+        heads AS (
+            SELECT j.id, j.rowid AS sequence, j.lease_owner, j.lease_until_ms,
+                   ROW_NUMBER() OVER (PARTITION BY j.user_id, j.channel ORDER BY j.rowid) AS place
+            FROM lanes AS l JOIN jobs AS j ON j.rowid IN (
+                SELECT rowid FROM jobs WHERE user_id = l.user_id AND channel = l.channel AND {Executing} ORDER BY rowid LIMIT @laneDepth)
+            WHERE NOT EXISTS (SELECT 1 FROM jobs AS o WHERE o.user_id = l.user_id AND o.channel = l.channel AND o.{Executing}
+                                AND o.lease_owner <> @leaseOwner AND o.lease_until_ms >= @now)
+        ),
+        claimable AS (
+            SELECT id, place, sequence FROM heads WHERE lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now
+        )
+        """;
+
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil,
         int laneDepth, int max, CancellationToken cancellationToken)
     {
+        var args = new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max };
         await using var connection = await database.OpenAsync(cancellationToken);
+        // A dispatcher claims whenever a job is stored or a run ends, mostly to find nothing new (its lanes are full):
+        // a read says so without the write lock, which every insert waits for. Only a claim under the lock decides
+        // what is taken, so a job that becomes claimable just after this read is left to the wake-up that follows it.
+        if (!await connection.ExecuteScalarAsync<bool>($"{Claimable} SELECT EXISTS (SELECT 1 FROM claimable)", args)) return [];
         await using var transaction = connection.BeginTransaction(deferred: false);
-        // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more
-        // than laneDepth jobs leased, and ordering by place first makes the lanes take turns. Places follow the
-        // order of insertion (rowid), not the created times, which requests racing to insert may commit out of
-        // order: a job that commits late never lands in front of jobs already running. A lane where another owner
-        // holds a live lease is not open to this one: a lane runs on one node at a time.
         var rows = (await connection.QueryAsync<ClaimRow>(
             $"""
-            WITH lanes AS (
-                SELECT id, rowid AS sequence, lease_owner, lease_until_ms,
-                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY rowid) AS place,
-                       MAX(COALESCE(lease_owner <> @leaseOwner AND lease_until_ms >= @now, 0))
-                           OVER (PARTITION BY user_id, channel) AS held_elsewhere
-                FROM jobs WHERE {Executing}
-            )
+            {Claimable}
             UPDATE jobs SET lease_owner = @leaseOwner, lease_until_ms = @until, attempt = attempt + 1
-            WHERE id IN (SELECT id FROM lanes
-                         WHERE place <= @laneDepth AND held_elsewhere = 0
-                           AND (lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)
-                         ORDER BY place, sequence LIMIT @max)
+            WHERE id IN (SELECT id FROM claimable ORDER BY place, sequence LIMIT @max)
             RETURNING status, attempt, max_attempts AS MaxAttempts, data
             """,
-            new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max }, transaction)).ToList();
+            args, transaction)).ToList();
         transaction.Commit();
         return rows
             .Select(r => new ClaimedJob(JobJson.DeserializeData(r.Data, r.Status), (int)r.Attempt, (int)r.MaxAttempts))
