@@ -56,7 +56,8 @@ public sealed class WebhookDeliverer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        notifier.Changed += _ => Wake();
+        // Only a change of a job with a replyUrl can have put a delivery in the outbox (DeliveryPolicy.ShouldNotify).
+        notifier.Changed += job => { if (job.ReplyUrl is not null) Wake(); };
         using var inFlight = new SemaphoreSlim(options.Value.MaxConcurrentDeliveries);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -98,6 +98,42 @@ public abstract class JobStoreContract(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public async Task A_claim_reaches_the_first_jobs_of_every_lane_whatever_its_users_channels_and_backlogs()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        var cid = await database.AddUserAsync("cid");
+        // Several channels per user, named out of order, with backlogs from one job to far more than a lane's depth,
+        // stored interleaved (one job per lane per round), so no lane's jobs sit together.
+        var sizes = new Dictionary<(long User, string Channel), int>
+        {
+            [(ann, "b")] = 40, [(ann, "a")] = 1, [(ann, "c")] = 3, [(bob, "z")] = 25, [(bob, "a")] = 2, [(cid, "m")] = 1,
+        };
+        var lanes = sizes.Keys.ToDictionary(lane => lane, _ => new List<Job>());
+        for (var round = 0; round < sizes.Values.Max(); round++)
+        {
+            foreach (var (lane, size) in sizes.Where(l => l.Value > round))
+                lanes[lane].AddRange(await TestJobs.InsertAsync(store, lane.User, lane.Channel, 1, _t0.AddSeconds(round)));
+        }
+
+        // Room for as many jobs as there are lanes: each lane's first job, none's second.
+        var first = await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 2, max: lanes.Count, CancellationToken.None);
+        Assert.Equal(lanes.Values.Select(jobs => jobs[0].Id).Order(), first.Select(c => c.Job.Id).Order());
+        // Then each lane's second, and nothing past a lane's depth however long its backlog.
+        var second = await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 2, max: 100, CancellationToken.None);
+        Assert.Equal(lanes.Values.Where(jobs => jobs.Count > 1).Select(jobs => jobs[1].Id).Order(), second.Select(c => c.Job.Id).Order());
+        // Every lane is held, the one-job lanes too: another node gets none of them.
+        Assert.Empty(await store.ClaimAsync("other", _t0, _t0 + Lease, laneDepth: 8, max: 100, CancellationToken.None));
+
+        // A job that ends makes room for its lane's next one only.
+        await store.UpdateLeasedAsync(lanes[(ann, "b")][0].Id, "n", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        Assert.Equal([lanes[(ann, "b")][2].Id],
+            (await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 2, max: 100, CancellationToken.None)).Select(c => c.Job.Id));
+    }
+
+    [SkippableFact]
     public async Task A_job_that_commits_late_does_not_jump_ahead_of_its_lanes_running_jobs()
     {
         await using var database = await CreateAsync();

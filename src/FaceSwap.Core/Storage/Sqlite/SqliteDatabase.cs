@@ -262,5 +262,17 @@ internal static class SqliteSchema
             CREATE INDEX jobs_channel_message ON jobs (channel, length(json_extract(data, '$.upstream.messageId')), json_extract(data, '$.upstream.messageId'))
                 WHERE json_extract(data, '$.upstream.messageId') IS NOT NULL;
             """),
+        // A lane's live leases, which a claim and a heartbeat check without reading the lane's whole backlog; only
+        // leased executing jobs are in it, so an insert does not touch it.
+        (9, """
+            CREATE INDEX jobs_lane_leases ON jobs (user_id, channel) WHERE status IN ('created','started','progress') AND lease_owner IS NOT NULL;
+            """),
+        // Every index is written by each commit that changes its columns, and each commit writes its pages to the WAL
+        // whole: these two no query needs. jobs_executing (user_id, channel, then rowid) serves every lane read in
+        // the lane's order; no query looks leases up by their end alone.
+        (10, """
+            DROP INDEX jobs_lanes;
+            DROP INDEX jobs_lease;
+            """),
     ];
 }

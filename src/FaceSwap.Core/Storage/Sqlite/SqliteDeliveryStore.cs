@@ -13,20 +13,26 @@ public sealed class SqliteDeliveryStore(SqliteDatabase database) : IDeliveryStor
             Enum.Parse<DeliveryState>(state, ignoreCase: true), (int)attempts, JobJson.FromMs(next_attempt_ms), JobJson.FromMs(created_ms));
     }
 
+    private const string Due = "state = 'pending' AND next_attempt_ms <= @now AND (lease_until_ms IS NULL OR lease_until_ms < @now)";
+
     private const string Columns = "id, job_id, user_id, url, event, job_snapshot, state, attempts, next_attempt_ms, created_ms";
 
     public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken)
     {
+        var args = new { owner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), max };
         await using var connection = await database.OpenAsync(cancellationToken);
+        // The sender looks whenever a job changes, mostly to find nothing due: a read says so without the write
+        // lock, which every insert waits for. The claim under the lock decides; a delivery that falls due just after
+        // this read is the next wake-up's.
+        if (!await connection.ExecuteScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM deliveries WHERE {Due})", args)) return [];
         await using var transaction = connection.BeginTransaction(deferred: false);
         var rows = await connection.QueryAsync<Row>(
             $"""
             UPDATE deliveries SET lease_owner = @owner, lease_until_ms = @until
-            WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_ms <= @now
-                         AND (lease_until_ms IS NULL OR lease_until_ms < @now) ORDER BY next_attempt_ms LIMIT @max)
+            WHERE id IN (SELECT id FROM deliveries WHERE {Due} ORDER BY next_attempt_ms LIMIT @max)
             RETURNING {Columns}
             """,
-            new { owner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), max }, transaction);
+            args, transaction);
         transaction.Commit();
         return rows.Select(r => r.ToDelivery()).OrderBy(d => d.NextAttempt).ToList();
     }

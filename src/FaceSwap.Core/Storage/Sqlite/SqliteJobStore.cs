@@ -122,33 +122,72 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
             $"SELECT id FROM jobs WHERE user_id = @userId AND {Executing} ORDER BY created_ms", new { userId })).ToList();
     }
 
+    /// <summary>
+    /// Every lane with executing jobs, as <c>lanes(user_id, channel)</c>: a skip scan of jobs_executing, one index
+    /// seek per lane, so a lane's backlog costs nothing to pass over.
+    /// </summary>
+    private const string Lanes =
+        $"""
+        WITH RECURSIVE lanes(user_id, channel) AS (
+            SELECT user_id, channel FROM (SELECT user_id, channel FROM jobs WHERE {Executing} ORDER BY user_id, channel LIMIT 1)
+            UNION ALL
+            SELECT next.user_id, next.channel FROM lanes AS l JOIN jobs AS next ON next.rowid = COALESCE(
+                (SELECT rowid FROM jobs WHERE {Executing} AND user_id = l.user_id AND channel > l.channel ORDER BY user_id, channel LIMIT 1),
+                (SELECT rowid FROM jobs WHERE {Executing} AND user_id > l.user_id ORDER BY user_id, channel LIMIT 1))
+        )
+        """;
+
+    /// <summary>Lane l is open to this owner: no other owner holds a live lease in it (jobs_lane_leases).</summary>
+    private const string LaneOpen =
+        $"""
+        NOT EXISTS (SELECT 1 FROM jobs AS o WHERE o.user_id = l.user_id AND o.channel = l.channel AND o.{Executing}
+                    AND o.lease_owner <> @leaseOwner AND o.lease_until_ms >= @now)
+        """;
+
+    /// <summary>The first laneDepth executing jobs of lane l, in the lane's order (jobs_executing ends in the rowid).</summary>
+    private const string LaneHead =
+        $"SELECT rowid FROM jobs WHERE user_id = l.user_id AND channel = l.channel AND {Executing} ORDER BY rowid LIMIT @laneDepth";
+
+    private const string Unheld = "(lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)";
+
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil,
         int laneDepth, int max, CancellationToken cancellationToken)
     {
+        var args = new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max };
         await using var connection = await database.OpenAsync(cancellationToken);
+        // A dispatcher claims whenever a job is stored or a run ends, often to find nothing new (its lanes are full):
+        // a read says so, stopping at the first lane with room, without the write lock every insert waits for. Only
+        // the claim under the lock decides what is taken; a job that becomes claimable after this read is left to the
+        // wake-up (or scan) that follows the change, as one committed after the claim would be.
+        var any = await connection.ExecuteScalarAsync<bool>(
+            $"""
+            {Lanes}
+            SELECT EXISTS (SELECT 1 FROM lanes AS l WHERE {LaneOpen}
+                           AND EXISTS (SELECT 1 FROM jobs WHERE rowid IN ({LaneHead}) AND {Unheld}))
+            """, args);
+        if (!any) return [];
         await using var transaction = connection.BeginTransaction(deferred: false);
-        // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more
-        // than laneDepth jobs leased, and ordering by place first makes the lanes take turns. Places follow the
-        // order of insertion (rowid), not the created times, which requests racing to insert may commit out of
-        // order: a job that commits late never lands in front of jobs already running. A lane where another owner
-        // holds a live lease is not open to this one: a lane runs on one node at a time.
+        // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more than
+        // laneDepth jobs leased, and ordering by place first makes the lanes take turns. Places follow the order of
+        // insertion (rowid), not the created times, which requests racing to insert may commit out of order: a job
+        // that commits late never lands in front of jobs already running. A lane where another owner holds a live
+        // lease is not open to this one: a lane runs on one node at a time. Only each open lane's head is read,
+        // never its backlog: reading every executing job made each claim, and the inserts waiting for its write
+        // lock, slower as jobs piled up.
         var rows = (await connection.QueryAsync<ClaimRow>(
             $"""
-            WITH lanes AS (
-                SELECT id, rowid AS sequence, lease_owner, lease_until_ms,
-                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY rowid) AS place,
-                       MAX(COALESCE(lease_owner <> @leaseOwner AND lease_until_ms >= @now, 0))
-                           OVER (PARTITION BY user_id, channel) AS held_elsewhere
-                FROM jobs WHERE {Executing}
+            {Lanes},
+            heads AS (
+                SELECT j.id, j.rowid AS sequence, j.lease_owner, j.lease_until_ms,
+                       ROW_NUMBER() OVER (PARTITION BY j.user_id, j.channel ORDER BY j.rowid) AS place
+                FROM lanes AS l JOIN jobs AS j ON j.rowid IN ({LaneHead})
+                WHERE {LaneOpen}
             )
             UPDATE jobs SET lease_owner = @leaseOwner, lease_until_ms = @until, attempt = attempt + 1
-            WHERE id IN (SELECT id FROM lanes
-                         WHERE place <= @laneDepth AND held_elsewhere = 0
-                           AND (lease_owner IS NULL OR lease_until_ms IS NULL OR lease_until_ms < @now)
-                         ORDER BY place, sequence LIMIT @max)
+            WHERE id IN (SELECT id FROM heads WHERE {Unheld} ORDER BY place, sequence LIMIT @max)
             RETURNING status, attempt, max_attempts AS MaxAttempts, data
             """,
-            new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max }, transaction)).ToList();
+            args, transaction)).ToList();
         transaction.Commit();
         return rows
             .Select(r => new ClaimedJob(JobJson.DeserializeData(r.Data, r.Status), (int)r.Attempt, (int)r.MaxAttempts))
