@@ -21,9 +21,9 @@ public sealed class SqliteDeliveryStore(SqliteDatabase database) : IDeliveryStor
     {
         var args = new { owner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), max };
         await using var connection = await database.OpenAsync(cancellationToken);
-        // The sender looks whenever a job changes, mostly to find nothing due: a read says so without the write
-        // lock, which every insert waits for. The claim under the lock decides; a delivery that falls due just after
-        // this read is the next wake-up's.
+        // The sender looks whenever a job with a replyUrl changes, often to find nothing due: a read says so without
+        // the write lock, which every insert waits for. The claim under the lock decides; a delivery that falls due
+        // just after this read is the next wake-up's.
         if (!await connection.ExecuteScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM deliveries WHERE {Due})", args)) return [];
         await using var transaction = connection.BeginTransaction(deferred: false);
         var rows = await connection.QueryAsync<Row>(
