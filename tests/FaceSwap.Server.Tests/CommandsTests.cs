@@ -257,6 +257,29 @@ public sealed class CommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Channel_rule_b_sends_a_blocking_command_to_a_channel_without_a_blocking_job()
+    {
+        const string second = "1100000000000000002";
+        await _server.AddAccountAsync(await _server.BootstrapUserIdAsync(), second, GatedEngine.DefaultName, "1200000000000000002", "other-token");
+        // A random pick would find the idle channel half the time: six rounds leave that 1 chance in 64.
+        for (var round = 0; round < 6; round++)
+        {
+            var (busy, idle) = round % 2 == 0 ? (Channel, second) : (second, Channel);
+            var holding = _server.Client.PostAsync("listid", Forms.Multipart(("channel", busy)));
+            var holdingId = (await WaitForExecutingJobsAsync(1))[0];
+            var swap = _server.Client.PostAsync("swap", Forms.Multipart(("saveid_image", Forms.Png), ("swapid_image", Forms.Png)));
+            var swapId = (await WaitForExecutingJobsAsync(2)).Single(id => id != holdingId);
+            var picked = await (await _server.Client.GetAsync($"jobs/?jobid={swapId}")).JsonAsync();
+            Assert.Equal(idle, (string?)picked["channel"]);
+            _engine.Open(holdingId);
+            _engine.Open(swapId);
+            Assert.Equal(HttpStatusCode.OK, (await holding).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await swap).StatusCode);
+            await WaitForExecutingJobsAsync(0);
+        }
+    }
+
+    [Fact]
     public async Task A_local_channel_refuses_generative_commands()
     {
         await _server.AddAccountAsync(await _server.BootstrapUserIdAsync(), "studio", "local");
@@ -265,15 +288,17 @@ public sealed class CommandsTests : IAsyncLifetime
         Assert.Contains("generative model", (string?)(await response.JsonAsync())["errorDetails"]);
     }
 
-    private async Task<string> WaitForSingleExecutingJobAsync()
+    private async Task<string> WaitForSingleExecutingJobAsync() => (await WaitForExecutingJobsAsync(1))[0];
+
+    private async Task<List<string>> WaitForExecutingJobsAsync(int count)
     {
         for (var i = 0; i < 600; i++)
         {
-            var ids = JsonNode.Parse(await _server.Client.GetStringAsync("jobs"))!.AsArray();
-            if (ids.Count == 1) return (string)ids[0]!;
+            var ids = JsonNode.Parse(await _server.Client.GetStringAsync("jobs"))!.AsArray().Select(id => (string)id!).ToList();
+            if (ids.Count == count) return ids;
             await Task.Delay(50);
         }
-        throw new TimeoutException("No executing job appeared");
+        throw new TimeoutException($"The executing jobs never numbered {count}");
     }
 
     public static async Task<JsonObject> PollUntilTerminalAsync(HttpClient client, string jobId)

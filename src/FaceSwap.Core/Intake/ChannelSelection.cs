@@ -35,12 +35,8 @@ public static class ChannelSelection
         }
         if (blocking)
         {
-            // Prefer channels without a blocking job; each executing job is read once, whatever the number of channels.
-            var busyChannels = new HashSet<string>();
-            foreach (var id in await jobs.ListExecutingAsync(userId, cancellationToken))
-            {
-                if ((await jobs.FindAsync(id, cancellationToken)).Job is { Blocking: true } job) busyChannels.Add(job.Channel);
-            }
+            // Prefer channels without a blocking job.
+            var busyChannels = await jobs.ListBusyChannelsAsync(userId, cancellationToken);
             var idle = candidates.Where(a => !busyChannels.Contains(a.Channel)).ToList();
             if (idle.Count > 0) candidates = idle;
         }

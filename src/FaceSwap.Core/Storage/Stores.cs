@@ -81,6 +81,9 @@ public interface IJobStore
     /// <summary>The user's jobs that are not terminal, oldest first.</summary>
     Task<IReadOnlyList<string>> ListExecutingAsync(long userId, CancellationToken cancellationToken);
 
+    /// <summary>The user's channels that have a blocking job executing: one read, whatever the user's backlog.</summary>
+    Task<IReadOnlySet<string>> ListBusyChannelsAsync(long userId, CancellationToken cancellationToken);
+
     /// <summary>
     /// The one way into execution: in one statement, leases to <paramref name="leaseOwner"/> up to
     /// <paramref name="max"/> executing jobs that nobody holds (new, or their owner's lease ran out), and counts

@@ -440,6 +440,31 @@ public abstract class JobStoreContract(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public async Task Busy_channels_are_the_users_channels_with_a_blocking_job_executing()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        async Task<Job> Insert(long user, string channel, bool blocking)
+        {
+            var job = TestJobs.New(user, channel, _t0, Verb.ListId) with { Blocking = blocking };
+            Assert.True((await store.InsertAsync(job, exclusiveOnChannel: false, CancellationToken.None)).Inserted);
+            return job;
+        }
+        await Insert(ann, "a", blocking: true);
+        await Insert(ann, "a", blocking: true);
+        await Insert(ann, "b", blocking: true);
+        await Insert(ann, "c", blocking: false);
+        var finished = await Insert(ann, "d", blocking: true);
+        await store.UpdateAsync(finished.Id, j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        await Insert(bob, "e", blocking: true);
+
+        Assert.Equal(["a", "b"], (await store.ListBusyChannelsAsync(ann, CancellationToken.None)).Order());
+        Assert.Equal(["e"], await store.ListBusyChannelsAsync(bob, CancellationToken.None));
+    }
+
+    [SkippableFact]
     public async Task An_executing_job_that_expires_is_never_claimed_and_a_user_write_finds_it_gone()
     {
         await using var database = await CreateAsync();

@@ -155,6 +155,13 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
             $"SELECT id FROM jobs WHERE user_id = @userId AND {Executing} ORDER BY created_ms, sequence", new { userId })).ToList();
     }
 
+    public async Task<IReadOnlySet<string>> ListBusyChannelsAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(
+            $"SELECT DISTINCT channel FROM jobs WHERE user_id = @userId AND blocking AND {Executing}", new { userId })).ToHashSet();
+    }
+
     /// <summary>
     /// Two steps in one transaction. First, the lanes that have a job to give this node are found and locked with
     /// <c>pg_try_advisory_xact_lock</c>: a lane another node is claiming right now is left to it (no waiting).

@@ -122,6 +122,13 @@ public sealed class SqliteJobStore(SqliteDatabase database, IOptions<JobsOptions
             $"SELECT id FROM jobs WHERE user_id = @userId AND {Executing} ORDER BY created_ms", new { userId })).ToList();
     }
 
+    public async Task<IReadOnlySet<string>> ListBusyChannelsAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(
+            $"SELECT DISTINCT channel FROM jobs WHERE user_id = @userId AND blocking = 1 AND {Executing}", new { userId })).ToHashSet();
+    }
+
     /// <summary>
     /// Every lane with executing jobs, as <c>lanes(user_id, channel)</c>: a skip scan of jobs_executing, one index
     /// seek per lane, so a lane's backlog costs nothing to pass over.
