@@ -432,16 +432,19 @@ public sealed class DiscordEngine(
             var firstDeadline = sentAt + Settings.FirstReplyTimeout;
             var answerDeadline = sentAt + Settings.ReplyTimeout;
             DateTimeOffset? resultDeadline = state.Phase == StepPhase.AwaitingResult ? Time.GetUtcNow() + Settings.AsyncResultTimeout : null;
+            DateTimeOffset? readPast = null; // the deadline after which the channel was read once more
             while (true)
             {
                 var deadline = resultDeadline ?? (wait.AwaitingFirstReply ? firstDeadline : answerDeadline);
                 var message = await wait.NextAsync(deadline, Time, ct);
                 if (message is null)
                 {
-                    if (!wait.Polled.IsCompleted)
+                    if (readPast != deadline)
                     {
-                        // A resumed wait may be past its deadline already: read the channel once before giving up.
-                        await wait.Polled.WaitAsync(ct);
+                        // Read the channel once more before giving up: the answer may have come after the last read
+                        // (or a resumed wait may be past its deadline before any read).
+                        readPast = deadline;
+                        await wait.ReadAgainAsync(ct);
                         continue;
                     }
                     throw NoAnswer(step, wait, resultDeadline is not null);

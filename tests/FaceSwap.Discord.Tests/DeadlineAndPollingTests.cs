@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Discord.Protocol;
+using FaceSwap.Sandbox.Bot;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FaceSwap.Discord.Tests;
@@ -40,7 +41,53 @@ public class DeadlineAndPollingTests(SandboxFixture fixture) : IClassFixture<San
         Assert.Contains("/listid", job.Failed.Value.Details);
         Assert.Contains("ephemeral", job.Failed.Value.Details);
         Assert.Null(job.Completed);
-        Assert.InRange(engine.Count("GET", "/messages?after="), 1, 2);
+        // The read at 29 s, and at least one after the deadline (the engine's own, or the poller's due one if it began later).
+        Assert.InRange(engine.Count("GET", "/messages?after="), 2, 3);
+    }
+
+    [Fact]
+    public async Task An_answer_that_came_after_the_last_read_is_taken_by_a_read_at_the_deadline()
+    {
+        var replyDelay = fixture.Sandbox.Faults.BotReplyDelay;
+        // The bot answers 2.5 s (real time) after the command, directly (under Discord's 3 s limit for an initial
+        // response): after the engine's read at 29 s (fake time), which comes at once.
+        fixture.Sandbox.Faults.BotReplyDelay = TimeSpan.FromSeconds(2.5);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+                await using var engine = new EngineUnderTest(fixture.Sandbox, Slow, time: clock);
+                fixture.Sandbox.Faults.PlayNext(ReplyPattern.Immediate);
+                var job = engine.Job(Verb.ListId);
+                var run = engine.RunAsync(job, TimeSpan.FromMinutes(2));
+                await Eventually.TrueAsync(() => engine.Count("POST", "/interactions", 204) == 1 && engine.Pollers.For(engine.Account.ChannelId).IsRunning);
+
+                clock.Advance(TimeSpan.FromSeconds(29));
+                await Eventually.TrueAsync(() => engine.Count("GET", "/messages?after=") == 1);
+                if (fixture.Sandbox.UnansweredInteractions == 0)
+                {
+                    // A machine so busy that the bot answered before that read: this attempt shows nothing; again.
+                    clock.Advance(TimeSpan.FromSeconds(2));
+                    await run;
+                    Assert.True(attempt < 4, "the bot answered before the engine's read in every attempt");
+                    continue;
+                }
+                await Eventually.TrueAsync(() => fixture.Sandbox.UnansweredInteractions == 0);
+                Assert.Null(job.Completed);
+
+                // Past the deadline (30 s), before the poller's next read is due (31 s): only a read at the deadline finds it.
+                clock.Advance(TimeSpan.FromSeconds(1.5));
+                await run;
+                Assert.True(job.Completed is not null, $"{job.Failed}");
+                Assert.Equal(2, engine.Count("GET", "/messages?after="));
+                return;
+            }
+        }
+        finally
+        {
+            fixture.Sandbox.Faults.BotReplyDelay = replyDelay;
+        }
     }
 
     [Fact]

@@ -39,6 +39,7 @@ public sealed class ChannelPoller
     private string claimedUpTo = "0";
     private Task? loop;
     private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool readNow; // a wait at its deadline asked for a read now (ReadNow)
 
     public ChannelPoller(string channelId, DiscordRestClient rest, IOptionsMonitor<DiscordEngineOptions> options, TimeProvider time, ILogger logger)
     {
@@ -85,6 +86,7 @@ public sealed class ChannelPoller
         {
             token = userToken; // the newest token wins: an operator may have replaced a revoked one
             waits.Add(wait);
+            wait.Attach(ReadNow);
             if (loop is null)
             {
                 // The loop must not carry the first job's ambient request tally into every later poll.
@@ -97,6 +99,16 @@ public sealed class ChannelPoller
             wake.TrySetResult();
         }
         return new Once(() => Remove(wait));
+    }
+
+    /// <summary>A wait is at its deadline: read at once rather than at the next interval (one read, however many ask).</summary>
+    private void ReadNow()
+    {
+        lock (gate)
+        {
+            readNow = true;
+            wake.TrySetResult();
+        }
     }
 
     private void Remove(ReplyWait wait)
@@ -156,7 +168,9 @@ public sealed class ChannelPoller
                 interval = slowInterval.Value;
             }
 
-            var due = lastPoll + interval - time.GetUtcNow();
+            bool asked;
+            lock (gate) asked = readNow;
+            var due = asked ? TimeSpan.Zero : lastPoll + interval - time.GetUtcNow();
             if (due > TimeSpan.Zero)
             {
                 // Sleep in short steps and then look again: a client may start waiting on a slow job,
@@ -185,11 +199,13 @@ public sealed class ChannelPoller
         {
             current = [.. waits];
             userToken = token;
+            readNow = false;
         }
         if (current.Length == 0)
         {
             return;
         }
+        var reads = current.Select(w => w.BeginRead()).ToList();
 
         PollCount++;
         var cursor = current.Select(w => w.After).Aggregate(Snowflake.Min);
@@ -255,9 +271,9 @@ public sealed class ChannelPoller
             // own deadlines bound how long a job can hang on it.
             logger.LogWarning("Polling channel {Channel} failed: {Error}", channelId, ex.Message);
         }
-        foreach (var wait in current)
+        foreach (var read in reads)
         {
-            wait.MarkPolled();
+            read.TrySetResult();
         }
     }
 

@@ -16,7 +16,8 @@ public sealed class ReplyWait
     private readonly Func<bool> clientWaiting;
     private readonly HashSet<string> watched = [];
     private readonly Dictionary<string, string> versions = [];
-    private readonly TaskCompletionSource polled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource nextRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Action? readSoon;
     private string after;
 
     public ReplyWait(ReplyExpectation expectation, Func<bool> clientWaiting)
@@ -42,8 +43,18 @@ public sealed class ReplyWait
         get { lock (watched) return after; }
     }
 
-    /// <summary>Completes once a poll that started after this wait was added has finished.</summary>
-    public Task Polled => polled.Task;
+    /// <summary>
+    /// Asks the channel's poller for a read that starts from now, without waiting out its interval, and completes
+    /// once that read has finished (messages it matched are in this wait's inbox by then). Before giving up at a
+    /// deadline the engine reads once more: an answer that appeared after the last read would otherwise be missed.
+    /// </summary>
+    public Task ReadAgainAsync(CancellationToken ct)
+    {
+        Task read;
+        lock (watched) read = nextRead.Task;
+        readSoon?.Invoke();
+        return read.WaitAsync(ct);
+    }
 
     /// <summary>Messages the engine expects to change in place; the poller re-reads them by id.</summary>
     public IReadOnlyList<string> Watched
@@ -73,7 +84,19 @@ public sealed class ReplyWait
         lock (watched) after = Snowflake.Max(after, lastId);
     }
 
-    internal void MarkPolled() => polled.TrySetResult();
+    /// <summary>Joins the poller that reads for this wait; <paramref name="readNow"/> brings its next read forward.</summary>
+    internal void Attach(Action readNow) => readSoon = readNow;
+
+    /// <summary>A read for this wait starts: it answers every <see cref="ReadAgainAsync"/> asked before now. Complete the result when it has finished.</summary>
+    internal TaskCompletionSource BeginRead()
+    {
+        lock (watched)
+        {
+            var begun = nextRead;
+            nextRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return begun;
+        }
+    }
 
     /// <summary>Hands over a matched message unless this wait already has it in this very state.</summary>
     internal bool Deliver(DiscordMessage message)
