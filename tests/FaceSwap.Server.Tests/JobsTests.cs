@@ -3,6 +3,7 @@ using FaceSwap.Core.Engines;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FaceSwap.Server.Tests;
 
@@ -15,9 +16,7 @@ public sealed class JobsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["FaceSwap:Jobs:Retention"] = "00:00:02" },
-            services => services.AddSingleton<IEngine>(_engine));
+        _server = await RunningServer.StartAsync(services: services => services.AddSingleton<IEngine>(_engine));
         await _server.AddAccountAsync(await _server.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName);
     }
 
@@ -70,24 +69,31 @@ public sealed class JobsTests : IAsyncLifetime
     [Fact]
     public async Task Past_retention_a_job_answers_410_and_its_files_are_gone()
     {
-        var job = await (await _server.Client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png)))).JsonAsync();
+        // Its own server on fake time: retention passes when the test says, not after a sleep.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RunningServer.StartAsync(new Dictionary<string, string?> { ["FaceSwap:Jobs:Retention"] = "01:00:00" },
+            services => services.AddSingleton<IEngine>(_engine).AddSingleton<TimeProvider>(clock));
+        await server.AddAccountAsync(await server.BootstrapUserIdAsync(), Channel, GatedEngine.DefaultName);
+        var job = await (await server.Client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", Forms.Png)))).JsonAsync();
         var jobId = (string)job["jobid"]!;
         var url = (string)job["attachments"]![0]!["url"]!;
         using var anonymous = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(url)).StatusCode);
-        Assert.Equal(2, await _server.BlobCountAsync());
+        Assert.Equal(2, await server.BlobCountAsync());
 
-        // Within retention the sweeper leaves it alone.
-        Assert.Equal(0, await _server.Service<RetentionSweeper>().SweepAsync(CancellationToken.None));
-        await Task.Delay(TimeSpan.FromSeconds(2.2));
-        Assert.Equal(1, await _server.Service<RetentionSweeper>().SweepAsync(CancellationToken.None));
+        // Within retention the sweeper leaves it alone, to its last second.
+        clock.Advance(TimeSpan.FromMinutes(59));
+        Assert.Equal(0, await server.Service<RetentionSweeper>().SweepAsync(CancellationToken.None));
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync($"jobs/?jobid={jobId}")).StatusCode);
+        clock.Advance(TimeSpan.FromMinutes(1.1));
+        Assert.Equal(1, await server.Service<RetentionSweeper>().SweepAsync(CancellationToken.None));
 
-        var gone = await _server.Client.GetAsync($"jobs/?jobid={jobId}");
+        var gone = await server.Client.GetAsync($"jobs/?jobid={jobId}");
         Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
         Assert.Equal("""{"error":"Job has expired","code":410}""", await gone.BodyAsync());
-        Assert.Equal(HttpStatusCode.Gone, (await _server.Client.GetAsync($"jobs/cancel/?jobid={jobId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await server.Client.GetAsync($"jobs/cancel/?jobid={jobId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(url)).StatusCode);
-        Assert.Equal(0, await _server.BlobCountAsync());
+        Assert.Equal(0, await server.BlobCountAsync());
     }
 
     [Fact]
