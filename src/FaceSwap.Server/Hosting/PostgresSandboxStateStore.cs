@@ -58,7 +58,7 @@ public sealed class PostgresSandboxStateStore : ISandboxStateStore
     public static PostgresSandboxStateStore Open(string connectionString, string key, string whenTaken)
     {
         // Opening the database migrates its schema (and refuses one that cannot be reached), as a node's start does.
-        using (new PostgresDatabase(connectionString)) { }
+        PostgresDatabase.EnsureSchema(connectionString);
         var store = new PostgresSandboxStateStore(connectionString, key, whenTaken);
         try
         {

@@ -50,6 +50,12 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>Brings the database's schema up to date (as a node's start does) for a process that keeps no stores open.</summary>
+    public static void EnsureSchema(string connectionString)
+    {
+        using var database = new PostgresDatabase(connectionString);
+    }
+
     /// <summary>
     /// This process as the owner of rows that only a live process may hold (a running Idempotency-Key). It is
     /// alive, for every node, while it holds a session-level advisory lock on this id: the server drops the lock
