@@ -34,8 +34,9 @@ public sealed class WaitingTests
     [Fact]
     public async Task WaitForCompletion_holds_requests_until_an_async_job_ends_and_asks_again_at_once()
     {
-        // The bot's result comes 2.5 s after its first reply; each held request lasts at most 1 s.
-        await using var server = await TestServer.StartAsync(("FaceSwap:Sandbox:AsyncResultDelay", "00:00:02.500"));
+        // The bot's result comes 5 s after its first reply (room for a loaded machine to answer the submit before
+        // it); each held request lasts at most 1 s.
+        await using var server = await TestServer.StartAsync(("FaceSwap:Sandbox:AsyncResultDelay", "00:00:05"));
         var (client, log, provider) = LoggedClient(server.BaseUrl, TestServer.Token, longPoll: TimeSpan.FromSeconds(1));
         await using var _ = provider;
         await client.SaveIdAsync("me", TestServer.Face());
