@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL for the tests: Debian's server binaries run as an ordinary process with its own data
 # folder, never the system cluster and never port 5432. It listens on 127.0.0.1 on a free port (trust auth on
 # loopback only) and on a unix socket in the folder; fsync stays on, since the tests check durability.
+# PostgreSQL cannot bind port 0, so the script picks the port: one outside the kernel's range of ephemeral ports
+# (no outgoing connection of the busy test run is given it meanwhile), and another when the bind fails anyway.
 #
 # Usage:
 #   eval "$(scripts/postgres.sh start <dir>)"   starts it (or finds it running) and prints
@@ -37,6 +39,23 @@ running() { [ -f "$data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$data" s
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A port from 20000 up that is not in net.ipv4.ip_local_port_range, the ports the kernel hands out to outgoing
+# connections (and to binds of port 0): between the check above and PostgreSQL's bind, only another server that
+# picks the same port can take it, and then the bind fails and the start is tried again.
+read -r ephemeral_low ephemeral_high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { ephemeral_low=32768; ephemeral_high=60999; }
+random_port() {
+  local below=$(( ephemeral_low > 20000 ? ephemeral_low - 20000 : 0 ))
+  local above=$(( ephemeral_high < 65535 ? 65535 - ephemeral_high : 0 ))
+  local r=$(( RANDOM * 32768 + RANDOM ))
+  if [ $(( below + above )) -eq 0 ]; then echo $(( 20000 + r % 45536 )); return; fi  # all ephemeral: any port will do
+  local n=$(( r % (below + above) ))
+  if [ "$n" -lt "$below" ]; then echo $(( 20000 + n )); else echo $(( ephemeral_high + 1 + n - below )); fi
+}
+
+# Whether the start that just failed failed on its TCP bind (the port is taken), judging by what it added to the log
+# after byte $1.
+bind_failed() { tail -c +$(( $1 + 1 )) "$dir/postgres.log" 2>/dev/null | grep -qE 'could not bind|could not create any TCP/IP sockets'; }
+
 case "$action" in
 start)
   if running; then
@@ -61,22 +80,26 @@ start)
     as_owner "$bin/initdb" -D "$data" -U postgres --auth=trust --no-locale -E UTF8 --no-instructions >"$dir/initdb.log" 2>&1 || {
       cat "$dir/initdb.log" >&2; exit 1; }
   fi
+  rm -f "$dir/pg_ctl.err"
   for attempt in 1 2 3 4 5 6 7 8; do
-    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    port=$(random_port)
     port_taken "$port" && continue
+    logged=$(stat -c %s "$dir/postgres.log" 2>/dev/null || echo 0)
     # Settings on the command line: the data folder's own files stay as initdb wrote them. A run creates hundreds of
     # databases (a few hundred files each): a timed checkpoint would sync them all mid-run, so only WAL volume starts one.
     if as_owner "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 start -o "\
  -c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$sockets'\
  -c max_connections=400 -c shared_buffers=128MB -c fsync=on -c synchronous_commit=on -c full_page_writes=on\
- -c checkpoint_timeout=1d -c max_wal_size=4GB -c log_min_messages=warning -c log_min_error_statement=panic" >/dev/null; then
+ -c checkpoint_timeout=1d -c max_wal_size=4GB -c log_min_messages=warning -c log_min_error_statement=panic" >/dev/null 2>"$dir/pg_ctl.err"; then
       echo "$port" >"$dir/port"
       echo "export FACESWAP_TEST_POSTGRES='$(connection_string)'"
       exit 0
     fi
+    bind_failed "$logged" || break  # another cause: a new port would not help
   done
+  cat "$dir/pg_ctl.err" >&2 2>/dev/null || true
   echo "postgres.sh: PostgreSQL did not start; its log ($dir/postgres.log) ends with:" >&2
-  tail -n 20 "$dir/postgres.log" >&2
+  tail -n 20 "$dir/postgres.log" >&2 2>/dev/null || true
   exit 1
   ;;
 stop)

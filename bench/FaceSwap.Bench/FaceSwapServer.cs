@@ -5,7 +5,7 @@ namespace FaceSwap.Bench;
 
 /// <summary>
 /// The FaceSwap server built in Release, in its own process with a fresh data folder, the in-process Discord
-/// sandbox on a known port, and a bootstrap token; plus the few API calls the benches need.
+/// sandbox (on a free port of its own), and a bootstrap token; plus the few API calls the benches need.
 /// </summary>
 public sealed class FaceSwapServer : IAsyncDisposable
 {
@@ -33,13 +33,11 @@ public sealed class FaceSwapServer : IAsyncDisposable
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build the server in Release first (bench/run.sh does)");
         var dataDir = Path.Combine(work, name);
         Directory.CreateDirectory(dataDir);
-        var sandboxPort = HostedProcess.FreePort();
         var args = new List<string>
         {
             $"--FaceSwap:DataDir={dataDir}",
             $"--FaceSwap:Auth:BootstrapToken={Token}",
             "--FaceSwap:Sandbox:Enabled=true",
-            $"--FaceSwap:Sandbox:Port={sandboxPort}",
             "--FaceSwap:Sandbox:BotReplyDelay=00:00:00.050",
         };
         args.AddRange(settings.Select(s => $"--{s.Key}={s.Value}"));

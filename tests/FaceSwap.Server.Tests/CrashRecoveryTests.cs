@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -22,18 +19,17 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_accepted_job_survives_a_kill_and_finishes_after_restart()
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "faceswap-tests", Guid.NewGuid().ToString("N"));
-        var port = FreePort();
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/faceswap/"), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        await using var server = await SandboxedServerAsync();
+        // Each life binds a port of its own: the client follows the server from the first to the second.
+        var client = server.CreateClient(TimeSpan.FromSeconds(30));
 
         // First life: slow async results and interactions 5 s apart, so jobs are mid-flight at the kill.
-        var first = await StartServerAsync(port, dataDir, asyncResultDelay: "00:01:00", pacing: "00:00:05");
+        server.Start(Life(asyncResultDelay: "00:01:00", pacing: "00:00:05"));
         string savedId;
         var accepted = new List<string>();
         try
         {
-            await WaitHealthyAsync(port);
+            await server.WaitHealthyAsync();
             await client.PostAsync("saveid", Forms.Multipart(("idname", "me"), ("image", SandboxedServer.FacePhoto())));
             var swapped = await (await client.PostAsync("swapid", Forms.Multipart(("idname", "me"), ("image", SandboxedServer.FacePhoto(seed: 2))))).JsonAsync();
             Assert.Equal("completed", (string?)swapped["status"]);
@@ -63,15 +59,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
         finally
         {
-            first.Kill(entireProcessTree: true); // SIGKILL: no shutdown code runs
-            await first.WaitForExitAsync();
+            await server.KillAsync(); // SIGKILL: no shutdown code runs
         }
 
         // Second life, same data folder: quick results now.
-        var second = await StartServerAsync(port, dataDir, asyncResultDelay: "00:00:00.500", pacing: "00:00:00.200");
+        server.Start(Life(asyncResultDelay: "00:00:00.500", pacing: "00:00:00.200"));
         try
         {
-            await WaitHealthyAsync(port);
+            await server.WaitHealthyAsync();
             var before = await (await client.GetAsync($"jobs/?jobid={savedId}")).JsonAsync();
             Assert.Equal("completed", (string?)before["status"]);
             using var anonymous = new HttpClient();
@@ -92,8 +87,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
         finally
         {
-            second.Kill(entireProcessTree: true);
-            await second.WaitForExitAsync();
+            await server.KillAsync();
         }
     }
 
@@ -103,25 +97,27 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         Skip.If(RunningServer.OnPostgres, RunningServer.SqliteOnly);
         // The emulated Discord lives in this process, so it outlives the killed server and counts across both lives.
         await using var sandbox = await HostedSandbox.StartAsync(channels: 10, asyncResultDelay: TimeSpan.FromSeconds(2));
-        var dataDir = Path.Combine(Path.GetTempPath(), "faceswap-tests", Guid.NewGuid().ToString("N"));
-        var port = FreePort();
-        // Long enough for an async command answered only once the bot has replied, late in the load.
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/faceswap/"), Timeout = TimeSpan.FromMinutes(5) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        string[] settings =
+        var dataDir = NewDataDir();
+        Dictionary<string, string> settings = new(
         [
-            .. sandbox.ServerSettings().Select(s => $"--{s.Key}={s.Value}"),
-            "--FaceSwap:Local:BootstrapChannel=false",
-            "--FaceSwap:Jobs:LeaseDuration=00:00:03",
-            "--FaceSwap:Jobs:RecoveryInterval=00:00:00.500",
-        ];
+            .. sandbox.ServerSettings(),
+            new("FaceSwap:Local:BootstrapChannel", "false"),
+            new("FaceSwap:Jobs:LeaseDuration", "00:00:03"),
+            new("FaceSwap:Jobs:RecoveryInterval", "00:00:00.500"),
+            .. await RunningServer.StorageSettingsAsync(dataDir),
+        ]);
+        // Under load only what went wrong (and each takeover) is worth reading.
+        await using var server = new NodeProcess("server", Token, settings, Log, dataDir);
+        // Long enough for an async command answered only once the bot has replied, late in the load; it follows the
+        // server from the port of its first life to its second's.
+        var client = server.CreateClient(TimeSpan.FromMinutes(5));
 
-        var first = await StartServerAsync(port, dataDir, settings, quiet: true);
+        server.Start();
         int receivedAtKill;
         List<Task<(string JobId, string Prompt)>> submissions;
         try
         {
-            await WaitHealthyAsync(port);
+            await server.WaitHealthyAsync();
             foreach (var channel in sandbox.Channels)
             {
                 var saved = await client.PostAsync($"account/{channel.Channel}", JsonContent.Create(new { discord = channel.Token, server = channel.Guild, channel = channel.Channel }));
@@ -138,8 +134,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
         finally
         {
-            first.Kill(entireProcessTree: true); // SIGKILL: no lease is handed back, nothing is flushed
-            await first.WaitForExitAsync();
+            await server.KillAsync(); // SIGKILL: no lease is handed back, nothing is flushed
         }
         // Answers cut off by the kill are lost to the client; what was accepted is what the database holds.
         foreach (var submission in submissions)
@@ -151,18 +146,17 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var inFlight = await ClaimedAndUnfinishedAsync(dataDir);
 
         sandbox.Options.AsyncResultDelay = TimeSpan.FromMilliseconds(200);
-        var second = await StartServerAsync(port, dataDir, settings, quiet: true);
+        server.Start();
         Dictionary<string, string> outcomes;
         try
         {
-            await WaitHealthyAsync(port);
+            await server.WaitHealthyAsync();
             outcomes = await CommandLoad.WaitAllTerminalAsync(client, accepted.Keys, TimeSpan.FromMinutes(4));
             await CommandLoad.DrainAsync(client, sandbox);
         }
         finally
         {
-            second.Kill(entireProcessTree: true);
-            await second.WaitForExitAsync();
+            await server.KillAsync();
         }
 
         var received = sandbox.PromptsReceived("headshot");
@@ -223,74 +217,39 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             new { anyLease })).ToList();
     }
 
-    private Task<Process> StartServerAsync(int port, string dataDir, string asyncResultDelay, string pacing) =>
-        StartServerAsync(port, dataDir,
-        [
-            "--FaceSwap:Sandbox:Enabled=true",
-            "--FaceSwap:Local:BootstrapChannel=false",
-            "--FaceSwap:Sandbox:BotReplyDelay=00:00:00.050",
-            $"--FaceSwap:Sandbox:AsyncResultDelay={asyncResultDelay}",
-            "--FaceSwap:Discord:FastPollInterval=00:00:00.200",
-            "--FaceSwap:Discord:SlowPollMin=00:00:00.300",
-            "--FaceSwap:Discord:SlowPollMax=00:00:00.500",
-            $"--FaceSwap:Discord:InteractionPacing={pacing}",
-            "--FaceSwap:Discord:ReplyTimeout=00:00:20",
-            "--FaceSwap:Discord:AsyncResultTimeout=00:00:06",
-            "--FaceSwap:Jobs:LeaseDuration=00:00:02",
-            "--FaceSwap:Jobs:RecoveryInterval=00:00:00.500",
-        ]);
+    private static string NewDataDir() => Path.Combine(Path.GetTempPath(), "faceswap-tests", Guid.NewGuid().ToString("N"));
 
-    /// <summary>A server process on the data folder (and, on a PostgreSQL run, on the folder's database).</summary>
-    private async Task<Process> StartServerAsync(int port, string dataDir, IEnumerable<string> settings, bool quiet = false)
+    /// <summary>The server with its in-process sandbox, on a fresh data folder (and, on a PostgreSQL run, the folder's database).</summary>
+    private async Task<NodeProcess> SandboxedServerAsync()
     {
-        settings = settings.Concat(await RunningServer.StorageArgumentsAsync(dataDir));
-        var directory = AppContext.BaseDirectory;
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[]
-        {
-            Path.Combine(directory, "FaceSwap.Server.dll"),
-            "--urls", $"http://127.0.0.1:{port}",
-            $"--FaceSwap:DataDir={dataDir}",
-            $"--FaceSwap:Auth:BootstrapToken={Token}",
-        }.Concat(settings))
-        {
-            info.ArgumentList.Add(argument);
-        }
-        var process = Process.Start(info)!;
-        // Under load only what went wrong (and each takeover) is worth reading.
-        bool Worth(string line) => !quiet || line.Contains("fail", StringComparison.OrdinalIgnoreCase)
-                                   || line.Contains("warn", StringComparison.OrdinalIgnoreCase) || line.Contains("Resuming");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null && Worth(e.Data)) Log(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && Worth(e.Data)) Log(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        var dataDir = NewDataDir();
+        Dictionary<string, string> settings = new(
+        [
+            new("FaceSwap:Sandbox:Enabled", "true"),
+            new("FaceSwap:Local:BootstrapChannel", "false"),
+            new("FaceSwap:Sandbox:BotReplyDelay", "00:00:00.050"),
+            new("FaceSwap:Discord:FastPollInterval", "00:00:00.200"),
+            new("FaceSwap:Discord:SlowPollMin", "00:00:00.300"),
+            new("FaceSwap:Discord:SlowPollMax", "00:00:00.500"),
+            new("FaceSwap:Discord:ReplyTimeout", "00:00:20"),
+            new("FaceSwap:Discord:AsyncResultTimeout", "00:00:06"),
+            new("FaceSwap:Jobs:LeaseDuration", "00:00:02"),
+            new("FaceSwap:Jobs:RecoveryInterval", "00:00:00.500"),
+            .. await RunningServer.StorageSettingsAsync(dataDir),
+        ]);
+        return new NodeProcess("server", Token, settings, Log, dataDir, everyLine: true);
     }
+
+    /// <summary>One life's pace of the sandboxed server: how long async results take, and how far apart interactions go.</summary>
+    private static Dictionary<string, string> Life(string asyncResultDelay, string pacing) => new()
+    {
+        ["FaceSwap:Sandbox:AsyncResultDelay"] = asyncResultDelay,
+        ["FaceSwap:Discord:InteractionPacing"] = pacing,
+    };
 
     private void Log(string line)
     {
         try { output.WriteLine(line); } catch (InvalidOperationException) { /* the test has ended */ }
-    }
-
-    private static async Task WaitHealthyAsync(int port)
-    {
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                if ((await probe.GetAsync($"http://127.0.0.1:{port}/healthz")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The server did not start");
     }
 
     private static async Task<JsonObject> PollUntilTerminalAsync(HttpClient client, string jobId, TimeSpan limit)
@@ -305,12 +264,5 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Job {jobId} stayed {(string?)job["status"]}");
             await Task.Delay(200);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using FaceSwap.Server.Hosting;
 using FaceSwap.Server.Tests.Infrastructure;
 using Npgsql;
@@ -13,7 +14,7 @@ namespace FaceSwap.Server.Tests;
 /// (so a node restarted with an empty data folder finds Discord as it left it), one such sandbox runs per database,
 /// and the standalone sandbox keeps its state there too with <c>--postgres</c>.
 /// </summary>
-public sealed class SandboxOnPostgresTests
+public sealed partial class SandboxOnPostgresTests
 {
     private static Dictionary<string, string?> NodeSettings(SharedDatabase database, string asyncResultDelay = "00:00:00.600")
     {
@@ -100,7 +101,7 @@ public sealed class SandboxOnPostgresTests
         foreach (var argument in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "FaceSwap.Server.dll"),
-            "--urls", $"http://127.0.0.1:{NodeProcess.FreePort()}",
+            "--urls", "http://127.0.0.1:0",
             $"--FaceSwap:DataDir={dataDir}",
             $"--FaceSwap:Auth:BootstrapToken={RunningServer.Token}",
             "--FaceSwap:Sandbox:Enabled=true",
@@ -139,25 +140,23 @@ public sealed class SandboxOnPostgresTests
         const string secret = "never-printed-secret";
         var connection = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Password = secret }.ConnectionString;
         const string token = "standalone-postgres-token", guild = "1700000000000000001", channel = "1700000000000000002";
-        int port = NodeProcess.FreePort();
-        string[] Arguments(params string[] extra) => ["--port", port.ToString(), "--reply-delay", "0.01", "--postgres", connection, .. extra];
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/v10/") };
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", token);
-        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "FaceSwapServerTests (https://example.invalid, 1.0)");
+        // Port 0: each run binds a free port itself and says which.
+        string[] Arguments(params string[] extra) => ["--port", "0", "--reply-delay", "0.01", "--postgres", connection, .. extra];
 
-        var output = new StringWriter();
+        var output = new WrittenLines();
         var error = new StringWriter();
         string userId;
         using (var stop = new CancellationTokenSource())
         {
             var run = SandboxHosting.RunStandaloneAsync(Arguments("--token", token, "--guild", guild, "--channel", channel), output, error, stop.Token);
+            using var client = await SandboxClientAsync(output, run, token);
             userId = await CurrentUserAsync(client, run);
             var posted = await client.PostAsJsonAsync($"channels/{channel}/messages", new { content = "kept in the database" });
             Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
 
             // A second standalone sandbox on the database stops at once, and leaves the first one's state alone.
             var refusal = new StringWriter();
-            Assert.Equal(2, await SandboxHosting.RunStandaloneAsync(["--port", NodeProcess.FreePort().ToString(), "--postgres", connection], TextWriter.Null, refusal, CancellationToken.None));
+            Assert.Equal(2, await SandboxHosting.RunStandaloneAsync(["--port", "0", "--postgres", connection], TextWriter.Null, refusal, CancellationToken.None));
             Assert.Contains("another running sandbox holds the sandbox state", refusal.ToString());
             Assert.Contains("run one standalone sandbox per database", refusal.ToString());
             Assert.DoesNotContain(secret, refusal.ToString());
@@ -170,9 +169,11 @@ public sealed class SandboxOnPostgresTests
 
         // Started again with no account given: the token, its user and the channel's history are the saved ones.
         using var stopAgain = new CancellationTokenSource();
-        var again = SandboxHosting.RunStandaloneAsync(Arguments(), TextWriter.Null, error, stopAgain.Token);
-        Assert.Equal(userId, await CurrentUserAsync(client, again));
-        var history = JsonNode.Parse(await client.GetStringAsync($"channels/{channel}/messages"))!.AsArray();
+        var outputAgain = new WrittenLines();
+        var again = SandboxHosting.RunStandaloneAsync(Arguments(), outputAgain, error, stopAgain.Token);
+        using var clientAgain = await SandboxClientAsync(outputAgain, again, token);
+        Assert.Equal(userId, await CurrentUserAsync(clientAgain, again));
+        var history = JsonNode.Parse(await clientAgain.GetStringAsync($"channels/{channel}/messages"))!.AsArray();
         Assert.Contains(history, m => (string?)m!["content"] == "kept in the database");
         stopAgain.Cancel();
         Assert.Equal(0, await again.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -188,10 +189,23 @@ public sealed class SandboxOnPostgresTests
         // Nothing listens on port 1: refused at once, and said without the password.
         error = new StringWriter();
         var unreachable = "Host=127.0.0.1;Port=1;Database=faceswap_sandbox;Username=faceswap;Password=never-printed-secret;Timeout=5";
-        Assert.Equal(2, await SandboxHosting.RunStandaloneAsync(["--port", NodeProcess.FreePort().ToString(), "--postgres", unreachable], TextWriter.Null, error, CancellationToken.None));
+        Assert.Equal(2, await SandboxHosting.RunStandaloneAsync(["--port", "0", "--postgres", unreachable], TextWriter.Null, error, CancellationToken.None));
         Assert.StartsWith("faceswap sandbox: cannot start: cannot open the PostgreSQL database faceswap_sandbox on 127.0.0.1:1", error.ToString());
         Assert.DoesNotContain("never-printed-secret", error.ToString());
     }
+
+    /// <summary>A client of the Discord API of the sandbox that <paramref name="run"/> starts, at the address it says it listens on.</summary>
+    private static async Task<HttpClient> SandboxClientAsync(WrittenLines output, Task<int> run, string token)
+    {
+        var api = (await output.WaitForAsync(SandboxApiLine(), run, TimeSpan.FromSeconds(60))).Groups["url"].Value;
+        var client = new HttpClient { BaseAddress = new Uri(api.TrimEnd('/') + "/") };
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", token);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "FaceSwapServerTests (https://example.invalid, 1.0)");
+        return client;
+    }
+
+    [GeneratedRegex(@"Discord sandbox API: (?<url>http://127\.0\.0\.1:[1-9][0-9]*/api/v10)")]
+    private static partial Regex SandboxApiLine();
 
     /// <summary>The token's user id, once the sandbox that <paramref name="run"/> starts answers.</summary>
     private static async Task<string> CurrentUserAsync(HttpClient client, Task<int> run)

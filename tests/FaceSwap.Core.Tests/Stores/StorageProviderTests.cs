@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using FaceSwap.Core.Jobs;
 using FaceSwap.Core.Storage;
 using FaceSwap.Core.Storage.Postgres;
@@ -62,11 +64,11 @@ public sealed class StorageProviderTests : IDisposable
     [Fact]
     public async Task An_unreachable_database_stops_the_start_and_says_where_it_looked_without_the_password()
     {
-        // A port nothing listens on: this test's own listener, closed again.
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        // A port nothing listens on, for the whole test: this test's own socket, bound and never listening, so a
+        // connection is refused and no one else can bind the port meanwhile (as they could a listener's, closed again).
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)bound.LocalEndPoint!).Port;
         await using var services = Build(new()
         {
             ["FaceSwap:Storage:Provider"] = "postgres",

@@ -59,11 +59,19 @@ public sealed class RunningServer : IAsyncDisposable
     /// The settings that put a server on <paramref name="dataDir"/>'s stores: none on SQLite (the file is in the
     /// folder); on PostgreSQL, the provider and the connection string of the folder's database, created on first use.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> StorageArgumentsAsync(string dataDir)
+    public static async Task<IReadOnlyDictionary<string, string>> StorageSettingsAsync(string dataDir)
     {
-        if (!OnPostgres) return [];
-        return ["--FaceSwap:Storage:Provider=postgres", $"--ConnectionStrings:FaceSwap={await PostgresDatabaseAsync(dataDir)}"];
+        if (!OnPostgres) return new Dictionary<string, string>();
+        return new Dictionary<string, string>
+        {
+            ["FaceSwap:Storage:Provider"] = "postgres",
+            ["ConnectionStrings:FaceSwap"] = await PostgresDatabaseAsync(dataDir),
+        };
     }
+
+    /// <summary><see cref="StorageSettingsAsync"/> as command-line arguments.</summary>
+    public static async Task<IReadOnlyList<string>> StorageArgumentsAsync(string dataDir) =>
+        (await StorageSettingsAsync(dataDir)).Select(s => $"--{s.Key}={s.Value}").ToList();
 
     private static Task<string> PostgresDatabaseAsync(string dataDir) =>
         Databases.GetOrAdd(Path.GetFullPath(dataDir), _ => new Lazy<Task<string>>(CreateDatabaseAsync)).Value;
