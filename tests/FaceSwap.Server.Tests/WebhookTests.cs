@@ -61,7 +61,7 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     /// <summary>The Standard Webhooks check, written here from the spec, independently of the server's code.</summary>
-    private static bool Verifies(string secret, ReceivedCall call)
+    private static bool Verifies(string secret, PeerRequest call)
     {
         var key = Convert.FromBase64String(secret["whsec_".Length..]);
         var content = $"{call.Headers["webhook-id"]}.{call.Headers["webhook-timestamp"]}.{call.Body}";

@@ -28,7 +28,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     public string? SkipReason { get; private set; }
     public DashboardServer Server { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
-    public HookReceiver Receiver { get; private set; } = null!;
+    public WebhookReceiver Receiver { get; private set; } = null!;
 
     public static string FixturesDir => Environment.GetEnvironmentVariable("FACESWAP_FIXTURES") is { Length: > 0 } dir
         ? dir
@@ -51,7 +51,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             return;
         }
 
-        Receiver = await HookReceiver.StartAsync();
+        Receiver = await WebhookReceiver.StartAsync();
         Server = await DashboardServer.StartAsync(new Dictionary<string, string?>
         {
             ["FaceSwap:Local:BootstrapChannel"] = "true",

@@ -1,11 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace FaceSwap.Server.Tests.Infrastructure;
 
@@ -23,27 +16,20 @@ public sealed class RecordingProxy : IAsyncDisposable
         "Host", "Connection", "Transfer-Encoding", "Keep-Alive", "Content-Length", "Content-Type",
     };
 
-    private readonly WebApplication _app;
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
+    private LoopbackHost _host = null!;
 
-    private RecordingProxy(WebApplication app, Uri baseUrl)
+    private RecordingProxy()
     {
-        _app = app;
-        BaseUrl = baseUrl;
     }
 
-    public Uri BaseUrl { get; }
+    public Uri BaseUrl => _host.BaseUrl;
 
     public static async Task<RecordingProxy> StartAsync(string node, Uri target, ConcurrentQueue<ProxiedRequest> log)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        RecordingProxy? proxy = null;
+        var proxy = new RecordingProxy();
         var origin = new Uri(target.GetLeftPart(UriPartial.Authority));
-        app.Map("/{**path}", async (HttpContext http) =>
+        proxy._host = await LoopbackHost.StartAsync(async http =>
         {
             var pathAndQuery = http.Request.Path + http.Request.QueryString;
             var at = DateTimeOffset.UtcNow;
@@ -57,23 +43,19 @@ public sealed class RecordingProxy : IAsyncDisposable
             }
             foreach (var header in http.Request.Headers.Where(h => !HopHeaders.Contains(h.Key)))
                 request.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
-            using var response = await proxy!._http.SendAsync(request, http.RequestAborted);
+            using var response = await proxy._http.SendAsync(request, http.RequestAborted);
             http.Response.StatusCode = (int)response.StatusCode;
             log.Enqueue(new ProxiedRequest(node, http.Request.Method, pathAndQuery, at, (int)response.StatusCode));
             foreach (var header in response.Headers.Concat(response.Content.Headers).Where(h => !HopHeaders.Contains(h.Key) || h.Key == "Content-Type"))
                 http.Response.Headers[header.Key] = header.Value.ToArray();
             await response.Content.CopyToAsync(http.Response.Body);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        proxy = new RecordingProxy(app, new Uri(address));
+        }, kestrel => kestrel.Limits.MaxRequestBodySize = null);
         return proxy;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
         _http.Dispose();
     }
 }
