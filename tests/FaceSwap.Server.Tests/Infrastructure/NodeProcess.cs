@@ -126,6 +126,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Read(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        _process?.Dispose(); // the previous life's, ended
         _process = process;
     }
 
