@@ -190,6 +190,9 @@ public sealed class SandboxOnPostgresTests
         var unreachable = "Host=127.0.0.1;Port=1;Database=faceswap_sandbox;Username=faceswap;Password=never-printed-secret;Timeout=5";
         Assert.Equal(2, await SandboxHosting.RunStandaloneAsync(["--port", NodeProcess.FreePort().ToString(), "--postgres", unreachable], TextWriter.Null, error, CancellationToken.None));
         Assert.StartsWith("faceswap sandbox: cannot start: cannot open the PostgreSQL database faceswap_sandbox on 127.0.0.1:1", error.ToString());
+        // It names the setting to fix: the command's option, not the node's connection string.
+        Assert.Contains("(--postgres)", error.ToString());
+        Assert.DoesNotContain("ConnectionStrings", error.ToString());
         Assert.DoesNotContain("never-printed-secret", error.ToString());
     }
 

@@ -54,11 +54,13 @@ public sealed class PostgresSandboxStateStore : ISandboxStateStore
     /// <summary>
     /// Opens the state under <paramref name="key"/>: migrates the schema as a node does, then takes the key's lock.
     /// When another running sandbox holds it, the start stops with <paramref name="whenTaken"/> (what to do about it).
+    /// <paramref name="setting"/> names where the connection string came from (default <c>ConnectionStrings:FaceSwap</c>), for
+    /// the message when the database cannot be opened.
     /// </summary>
-    public static PostgresSandboxStateStore Open(string connectionString, string key, string whenTaken)
+    public static PostgresSandboxStateStore Open(string connectionString, string key, string whenTaken, string? setting = null)
     {
         // Opening the database migrates its schema (and refuses one that cannot be reached), as a node's start does.
-        PostgresDatabase.EnsureSchema(connectionString);
+        PostgresDatabase.EnsureSchema(connectionString, setting);
         var store = new PostgresSandboxStateStore(connectionString, key, whenTaken);
         try
         {

@@ -102,7 +102,7 @@ public static class SandboxHosting
         try
         {
             await SandboxServer.RunStandaloneAsync(args, output, ct, connectionString => PostgresSandboxStateStore.Open(connectionString,
-                PostgresSandboxStateStore.StandaloneKey, "run one standalone sandbox per database and point every node at it"));
+                PostgresSandboxStateStore.StandaloneKey, "run one standalone sandbox per database and point every node at it", setting: "--postgres"));
             return 0;
         }
         catch (Exception e) when (e is StorageConfigurationException or ArgumentException or FormatException)

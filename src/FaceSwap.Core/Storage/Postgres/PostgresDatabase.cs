@@ -29,7 +29,9 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     /// <summary>The presence session's own settings: a keep-alive query finds a lost session (and lock) while idle.</summary>
     private readonly string _presenceConnectionString;
 
-    public PostgresDatabase(string connectionString)
+    /// <param name="connectionString">The database's connection string.</param>
+    /// <param name="setting">Where it was set, named when it cannot be opened (default <c>ConnectionStrings:FaceSwap</c>).</param>
+    public PostgresDatabase(string connectionString, string? setting = null)
     {
         DataSource = NpgsqlDataSource.Create(connectionString);
         _presenceConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { KeepAlive = 10, Pooling = false }.ConnectionString;
@@ -44,16 +46,16 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
             var target = new NpgsqlConnectionStringBuilder(connectionString);
             throw new StorageConfigurationException(
                 $"cannot open the PostgreSQL database {target.Database ?? "(default)"} on {target.Host}:{target.Port} as {target.Username ?? "(default user)"} " +
-                $"(ConnectionStrings:{StorageProvider.ConnectionStringName}): {e.Message}", e);
+                $"({setting ?? $"ConnectionStrings:{StorageProvider.ConnectionStringName}"}): {e.Message}", e);
         }
     }
 
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>Brings the database's schema up to date (as a node's start does) for a process that keeps no stores open.</summary>
-    public static void EnsureSchema(string connectionString)
+    public static void EnsureSchema(string connectionString, string? setting = null)
     {
-        using var database = new PostgresDatabase(connectionString);
+        using var database = new PostgresDatabase(connectionString, setting);
     }
 
     /// <summary>
