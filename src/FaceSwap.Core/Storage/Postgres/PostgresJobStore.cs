@@ -263,7 +263,8 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     /// <summary>
     /// Renews under the lanes' locks (taken in one order, so heartbeats never deadlock), and only where no other
     /// node took the lane meanwhile: a lease that ran out is not revived once another node holds a lease in its
-    /// lane that outlasts it, since that node's claim came after this lease ended.
+    /// lane that outlasts it, since that node's claim came after this lease ended. That check reads the lane's leases
+    /// (jobs_lane_leases), not its backlog.
     /// </summary>
     public async Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
