@@ -44,28 +44,38 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // Every insert holds its lane's lock to its commit: the busy check and the insert are one step across
-        // nodes, and a lane's sequence numbers commit in order, so a job never lands ahead of running ones.
-        await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LaneLock("@UserId", "@Channel")})",
-            new { job.UserId, job.Channel }, transaction);
-        if (exclusiveOnChannel)
-        {
-            var executing = (await connection.QueryAsync<string>(
-                $"SELECT id FROM jobs WHERE user_id = @UserId AND channel = @Channel AND blocking AND {Executing} ORDER BY sequence",
-                new { job.UserId, job.Channel }, transaction)).ToList();
-            if (executing.Count > 0) return new JobInsertion(false, executing);
-        }
-        // No lease: the job enters execution only through a claim.
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO jobs (id, user_id, channel, status, blocking, created_ms, updated_ms, attempt, max_attempts, message_id, data)
-            VALUES (@Id, @UserId, @Channel, @Status, @Blocking, @Created, @Updated, 0, @MaxAttempts, @MessageId, @Data)
+        // nodes, and a lane's sequence numbers commit in order, so a job never lands ahead of running ones. The lock,
+        // the check and the insert go in one round trip, as two statements (the second's snapshot is taken once the
+        // lock is held, so it sees every job committed before): a lane's inserts, which take turns, wait on one
+        // client round trip each (the commit's), not on two or three. No lease: the job enters execution only
+        // through a claim.
+        List<string> executing;
+        await using (var statements = await connection.QueryMultipleAsync(
+            $"""
+            SELECT pg_advisory_xact_lock({LaneLock("@UserId", "@Channel")});
+            WITH busy AS (
+                SELECT id, sequence FROM jobs
+                WHERE @Exclusive AND user_id = @UserId AND channel = @Channel AND blocking AND {Executing}
+            ),
+            inserted AS (
+                INSERT INTO jobs (id, user_id, channel, status, blocking, created_ms, updated_ms, attempt, max_attempts, message_id, data)
+                SELECT @Id, @UserId, @Channel, @Status, @Blocking, @Created, @Updated, 0, @MaxAttempts, @MessageId, @Data
+                WHERE NOT EXISTS (SELECT 1 FROM busy)
+            )
+            SELECT id FROM busy ORDER BY sequence
             """,
             new
             {
                 job.Id, job.UserId, job.Channel, Status = job.Status.ToWire(), job.Blocking,
                 Created = JobJson.ToMs(job.Created), Updated = JobJson.ToMs(job.Updated),
                 MaxAttempts = Math.Max(1, options.Value.MaxAttempts), job.Upstream.MessageId, Data = JobJson.SerializeData(job),
-            }, transaction);
+                Exclusive = exclusiveOnChannel,
+            }, transaction))
+        {
+            await statements.ReadAsync();
+            executing = (await statements.ReadAsync<string>()).ToList();
+        }
+        if (executing.Count > 0) return new JobInsertion(false, executing);
         await transaction.CommitAsync(cancellationToken);
         return JobInsertion.Done;
     }
