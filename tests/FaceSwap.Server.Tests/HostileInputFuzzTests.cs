@@ -89,6 +89,24 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
             400, "Param discord must be a string");
     }
 
+    /// <summary>
+    /// A control character in a replyUrl is no URL a receiver has: refused where it is given, on either store
+    /// (PostgreSQL refuses NUL in text, which once made the default a 500 and a command's job unable to end).
+    /// </summary>
+    [Theory]
+    [InlineData("http://127.0.0.2:9/a\u0000b")]
+    [InlineData("http://127.0.0.2:9/a\u0007b")]
+    [InlineData("http://127.0.0.2:9/a\u0085b")]
+    public async Task A_reply_url_with_a_control_character_is_400_and_stores_nothing(string url)
+    {
+        var before = await StateAsync();
+        var json = new StringContent(new JsonObject { ["replyUrl"] = url }.ToJsonString(), Encoding.UTF8, "application/json");
+        await AssertRefusedAsync(await _server.Client.PostAsync("webhook", json), 400, $"Param replyUrl ({url}) is not a valid http(s) URL");
+        await AssertRefusedAsync(await _server.Client.PostAsync("listid", Forms.Multipart(("channel", Channel), ("replyUrl", url))), 400,
+            $"Optional param replyUrl ({url}) is not a valid http(s) URL");
+        Assert.Equal(before, await StateAsync());
+    }
+
     public static TheoryData<string, string, int> TooLong => new()
     {
         { "headshot", "prompt", 2000 },
