@@ -107,6 +107,22 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(before, await StateAsync());
     }
 
+    /// <summary>JSON may escape half of a surrogate pair (<c>\ud800</c>), which is no text: every JSON body refuses it as malformed.</summary>
+    [Theory]
+    [InlineData("webhook", """{"replyUrl":"http://127.0.0.2:9/a\ud800"}""")]
+    [InlineData("webhook", """{"replyUrl":null,"events":["\udc00"]}""")]
+    [InlineData("account", """{"replyUrl":"http://127.0.0.2:9/\ud83d\ud83d"}""")]
+    [InlineData("account/studio2", """{"engine":"loc\ud800al"}""")]
+    [InlineData("account/studio2", """{"engine":"local","x\udfff":1}""")]
+    [InlineData("headshot", """{"prompt":"me\ud800, a queen"}""")]
+    public async Task A_json_string_with_half_a_surrogate_pair_is_400(string path, string json)
+    {
+        var before = await StateAsync();
+        var body = await AssertRefusedAsync(await _server.Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json")), 400, "Malformed JSON body");
+        Assert.Contains("surrogate", (string?)body["errorDetails"]);
+        Assert.Equal(before, await StateAsync());
+    }
+
     public static TheoryData<string, string, int> TooLong => new()
     {
         { "headshot", "prompt", 2000 },
@@ -260,7 +276,7 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
 
     private static readonly Gen<string> JsonValueText = Gen.OneOf(
         Words.Select(w => System.Text.Json.JsonSerializer.Serialize(w)),
-        Gen.OneOf("1", "-0.5e99", "true", "false", "null", "{}", "[]", "{\"a\":1}", "[\"started\",\"progress\"]", "[\"x\"]", "[1,[2,[3]]]", "1100000000000000001"));
+        Gen.OneOf("1", "-0.5e99", "true", "false", "null", "{}", "[]", "{\"a\":1}", "[\"started\",\"progress\"]", "[\"x\"]", "[1,[2,[3]]]", "1100000000000000001", "\"\\ud800\"", "\"a\\u0000b\""));
 
     private static readonly Gen<string> JsonBody = Gen.OneOf(
         Gen.Select(Gen.OneOf(FieldNames), JsonValueText).Array[0, 8]
