@@ -123,6 +123,26 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(before, await StateAsync());
     }
 
+    /// <summary>The framework's own refusals (no such endpoint, a method it does not take) speak the API's error shape too.</summary>
+    [Theory]
+    [InlineData("GET", "nope", 404)]
+    [InlineData("POST", "jobs/nope/deeper?jobid=x", 404)]
+    [InlineData("GET", "saveid", 405)]
+    [InlineData("DELETE", "jobs/list", 405)]
+    [InlineData("PUT", "webhook", 405)]
+    [InlineData("POST", "files/abc/x.png", 405)]
+    public async Task An_unknown_endpoint_or_method_is_answered_in_the_error_shape(string method, string path, int status)
+    {
+        using var anonymous = _server.CreateClient(null);
+        foreach (var client in new[] { _server.Client, anonymous })
+        {
+            using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            var body = await AssertRefusedAsync(response, status);
+            Assert.Contains($"/v1/faceswap/{path.Split('?')[0]}", (string?)body["errorDetails"]);
+            if (status == 405) Assert.Contains(string.Join(", ", response.Content.Headers.Allow), (string?)body["errorDetails"]);
+        }
+    }
+
     public static TheoryData<string, string, int> TooLong => new()
     {
         { "headshot", "prompt", 2000 },
