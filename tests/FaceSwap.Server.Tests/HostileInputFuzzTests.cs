@@ -107,6 +107,24 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(before, await StateAsync());
     }
 
+    /// <summary>A job stored with such a replyUrl (before they were refused) is not redelivered to it: a 400, and no delivery row.</summary>
+    [Fact]
+    public async Task Redelivering_to_a_stored_reply_url_with_a_control_character_is_400()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var job = new FaceSwap.Core.Jobs.Job
+        {
+            Id = FaceSwap.Core.Jobs.JobIds.NewJobId(), UserId = await _server.BootstrapUserIdAsync(), Verb = FaceSwap.Core.Jobs.Verb.Headshot,
+            Status = FaceSwap.Core.Jobs.JobStatus.Completed, Created = now, Updated = now, Channel = Channel,
+            Fields = new Dictionary<string, string> { ["prompt"] = "a test" }, ReplyUrl = "http://127.0.0.2:9/a\u0000b",
+        };
+        Assert.True((await _server.Service<FaceSwap.Core.Storage.IJobStore>().InsertAsync(job, false, CancellationToken.None)).Inserted);
+        var before = await StateAsync();
+        await AssertRefusedAsync(await _server.Client.PostAsync($"jobs/redeliver?jobid={job.Id}", null), 400,
+            $"Job {job.Id} has a replyUrl that is not a valid http(s) URL");
+        Assert.Equal(before, await StateAsync());
+    }
+
     /// <summary>JSON may escape half of a surrogate pair (<c>\ud800</c>), which is no text: every JSON body refuses it as malformed.</summary>
     [Theory]
     [InlineData("webhook", """{"replyUrl":"http://127.0.0.2:9/a\ud800"}""")]
