@@ -69,6 +69,7 @@ public static class ServerHost
         // Operator surface: liveness, Prometheus metrics, the OpenAPI document (/openapi/v1.json) and its UI (/docs).
         app.UseStatusCodePages(ApiStatusPages.WriteAsync);
         app.UseHttpMetrics();
+        app.UseDocsPagePolicy();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
         app.MapMetrics("/metrics");
         app.MapApiDocs();
