@@ -134,6 +134,65 @@ public abstract class JobStoreContract(ITestOutputHelper output)
     }
 
     [SkippableFact]
+    public async Task A_long_backlog_gives_its_lane_its_depth_and_the_other_lanes_their_turns()
+    {
+        await using var database = await CreateAsync();
+        var store = database.JobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        // The flood is stored first, so its jobs come first in insertion order among jobs of the same place.
+        var flood = await TestJobs.InsertAsync(store, ann, "flood", 300, _t0);
+        var quiet = new[] { (bob, "q1"), (bob, "q2"), (ann, "q3") };
+        var lanes = new List<List<Job>>();
+        foreach (var (user, channel) in quiet) lanes.Add(await TestJobs.InsertAsync(store, user, channel, 2, _t0.AddSeconds(1)));
+
+        // Places first (every lane's first job, then every lane's second), insertion order within a place.
+        var first = await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 4, max: 6, CancellationToken.None);
+        Assert.Equal(new[] { flood[0], lanes[0][0], lanes[1][0], lanes[2][0], flood[1], lanes[0][1] }.Select(j => j.Id).Order(),
+            first.Select(c => c.Job.Id).Order());
+        var second = await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 4, max: 100, CancellationToken.None);
+        Assert.Equal(new[] { lanes[1][1], lanes[2][1], flood[2], flood[3] }.Select(j => j.Id).Order(), second.Select(c => c.Job.Id).Order());
+        Assert.Empty(await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 4, max: 100, CancellationToken.None));
+        Assert.Equal(4, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM jobs WHERE channel = 'flood' AND lease_owner IS NOT NULL"));
+
+        // A job that ends inside the lane's head, not at its front, makes room for exactly the next one.
+        await store.UpdateLeasedAsync(flood[2].Id, "n", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        Assert.Equal([flood[4].Id], (await store.ClaimAsync("n", _t0, _t0 + Lease, laneDepth: 4, max: 100, CancellationToken.None)).Select(c => c.Job.Id));
+    }
+
+    [SkippableFact]
+    public async Task A_live_lease_of_another_node_past_the_claimers_depth_keeps_the_lane_closed_to_it()
+    {
+        await using var database = await CreateAsync();
+        var a = database.NodeJobStore();
+        var b = database.NodeJobStore();
+        var ann = await database.AddUserAsync("ann");
+        var bob = await database.AddUserAsync("bob");
+        var lane = await TestJobs.InsertAsync(a, ann, "c", 200, _t0);
+        Assert.Equal(lane.Take(3).Select(j => j.Id),
+            (await a.ClaimAsync("a", _t0, _t0 + Lease, laneDepth: 3, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+        var other = await TestJobs.InsertAsync(a, bob, "c", 1, _t0.AddSeconds(1));
+        // Only the lane's third job stays leased; its first two lapse.
+        Assert.Equal([lane[2].Id], await a.HeartbeatAsync([lane[2].Id], "a", _t0 + 2 * Lease, CancellationToken.None));
+
+        // b's depth covers only the lapsed head, but a still holds the lane: b gets the other lane only.
+        var later = _t0 + Lease + TimeSpan.FromSeconds(1);
+        Assert.Equal([other[0].Id], (await b.ClaimAsync("b", later, later + Lease, laneDepth: 2, max: 10, CancellationToken.None)).Select(c => c.Job.Id));
+        await b.UpdateLeasedAsync(other[0].Id, "b", j => j with { Status = JobStatus.Completed }, CancellationToken.None);
+        // a takes its own lapsed jobs back, and nothing past its depth.
+        var retaken = await a.ClaimAsync("a", later, later + Lease, laneDepth: 3, max: 10, CancellationToken.None);
+        Assert.Equal(lane.Take(2).Select(j => j.Id), retaken.Select(c => c.Job.Id));
+        Assert.Equal([2, 2], retaken.Select(c => c.Attempt));
+
+        // Once every lease of a's there has run out, the lane moves to b: its depth from the front, no more.
+        var afterA = later + Lease + TimeSpan.FromSeconds(1);
+        var moved = await b.ClaimAsync("b", afterA, afterA + Lease, laneDepth: 2, max: 10, CancellationToken.None);
+        Assert.Equal(lane.Take(2).Select(j => j.Id), moved.Select(c => c.Job.Id));
+        Assert.Equal([3, 3], moved.Select(c => c.Attempt));
+    }
+
+    [SkippableFact]
     public async Task A_job_that_commits_late_does_not_jump_ahead_of_its_lanes_running_jobs()
     {
         await using var database = await CreateAsync();

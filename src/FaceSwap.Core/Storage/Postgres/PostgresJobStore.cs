@@ -44,28 +44,38 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         // Every insert holds its lane's lock to its commit: the busy check and the insert are one step across
-        // nodes, and a lane's sequence numbers commit in order, so a job never lands ahead of running ones.
-        await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({LaneLock("@UserId", "@Channel")})",
-            new { job.UserId, job.Channel }, transaction);
-        if (exclusiveOnChannel)
-        {
-            var executing = (await connection.QueryAsync<string>(
-                $"SELECT id FROM jobs WHERE user_id = @UserId AND channel = @Channel AND blocking AND {Executing} ORDER BY sequence",
-                new { job.UserId, job.Channel }, transaction)).ToList();
-            if (executing.Count > 0) return new JobInsertion(false, executing);
-        }
-        // No lease: the job enters execution only through a claim.
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO jobs (id, user_id, channel, status, blocking, created_ms, updated_ms, attempt, max_attempts, message_id, data)
-            VALUES (@Id, @UserId, @Channel, @Status, @Blocking, @Created, @Updated, 0, @MaxAttempts, @MessageId, @Data)
+        // nodes, and a lane's sequence numbers commit in order, so a job never lands ahead of running ones. The lock,
+        // the check and the insert go in one round trip, as two statements (the second's snapshot is taken once the
+        // lock is held, so it sees every job committed before): a lane's inserts, which take turns, wait on one
+        // client round trip each (the commit's), not on two or three. No lease: the job enters execution only
+        // through a claim.
+        List<string> executing;
+        await using (var statements = await connection.QueryMultipleAsync(
+            $"""
+            SELECT pg_advisory_xact_lock({LaneLock("@UserId", "@Channel")});
+            WITH busy AS (
+                SELECT id, sequence FROM jobs
+                WHERE @Exclusive AND user_id = @UserId AND channel = @Channel AND blocking AND {Executing}
+            ),
+            inserted AS (
+                INSERT INTO jobs (id, user_id, channel, status, blocking, created_ms, updated_ms, attempt, max_attempts, message_id, data)
+                SELECT @Id, @UserId, @Channel, @Status, @Blocking, @Created, @Updated, 0, @MaxAttempts, @MessageId, @Data
+                WHERE NOT EXISTS (SELECT 1 FROM busy)
+            )
+            SELECT id FROM busy ORDER BY sequence
             """,
             new
             {
                 job.Id, job.UserId, job.Channel, Status = job.Status.ToWire(), job.Blocking,
                 Created = JobJson.ToMs(job.Created), Updated = JobJson.ToMs(job.Updated),
                 MaxAttempts = Math.Max(1, options.Value.MaxAttempts), job.Upstream.MessageId, Data = JobJson.SerializeData(job),
-            }, transaction);
+                Exclusive = exclusiveOnChannel,
+            }, transaction))
+        {
+            await statements.ReadAsync();
+            executing = (await statements.ReadAsync<string>()).ToList();
+        }
+        if (executing.Count > 0) return new JobInsertion(false, executing);
         await transaction.CommitAsync(cancellationToken);
         return JobInsertion.Done;
     }
@@ -163,11 +173,52 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     }
 
     /// <summary>
+    /// Every lane with executing jobs, as <c>lanes(user_id, channel)</c>: a skip scan of jobs_lanes, one index seek
+    /// per lane, so a lane's backlog costs nothing to pass over.
+    /// </summary>
+    private const string Lanes =
+        $"""
+        lanes(user_id, channel) AS (
+            (SELECT user_id, channel FROM jobs WHERE {Executing} ORDER BY user_id, channel LIMIT 1)
+            UNION ALL
+            SELECT next.user_id, next.channel FROM lanes AS l CROSS JOIN LATERAL (
+                SELECT user_id, channel FROM jobs
+                WHERE {Executing} AND (user_id, channel) > (l.user_id, l.channel)
+                ORDER BY user_id, channel LIMIT 1) AS next
+        )
+        """;
+
+    /// <summary>
+    /// The first laneDepth executing jobs of each open lane of <paramref name="lanes"/> (a relation of
+    /// <c>(user_id, channel)</c>), with their place in it. "place" is a job's position in its lane among all executing
+    /// jobs, held or not: a lane never has more than laneDepth jobs leased, and ordering by place first makes the
+    /// lanes take turns. A lane where another node holds a live lease (jobs_lane_leases) is not open to this one: a
+    /// lane runs on one node at a time. Only each lane's head is read (jobs_lanes, in the lane's order), never its
+    /// backlog: reading every executing job made each claim, which the dispatcher runs after every insert, slower as
+    /// jobs piled up.
+    /// </summary>
+    private static string Heads(string lanes) =>
+        $"""
+        heads AS (
+            SELECT l.user_id, l.channel, h.id, h.sequence, h.lease_owner, h.lease_until_ms,
+                   ROW_NUMBER() OVER (PARTITION BY l.user_id, l.channel ORDER BY h.sequence) AS place
+            FROM {lanes} AS l CROSS JOIN LATERAL (
+                SELECT id, sequence, lease_owner, lease_until_ms FROM jobs AS j
+                WHERE j.user_id = l.user_id AND j.channel = l.channel AND j.{Executing}
+                ORDER BY j.sequence LIMIT @laneDepth) AS h
+            WHERE NOT EXISTS (SELECT 1 FROM jobs AS o
+                              WHERE o.user_id = l.user_id AND o.channel = l.channel AND o.{Executing}
+                                AND o.lease_owner <> @leaseOwner AND o.lease_until_ms >= @now)
+        )
+        """;
+
+    /// <summary>
     /// Two steps in one transaction. First, the lanes that have a job to give this node are found and locked with
     /// <c>pg_try_advisory_xact_lock</c>: a lane another node is claiming right now is left to it (no waiting).
     /// Then, in a statement that sees every claim committed before the locks were taken, the jobs of those lanes
     /// are chosen again and taken, rows locked <c>FOR UPDATE SKIP LOCKED</c> (a row that a writer holds is
-    /// skipped, and its lease is checked again as locked).
+    /// skipped, and its lease is checked again as locked). Each step reads every lane's head and live leases,
+    /// never its backlog.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string leaseOwner, DateTimeOffset now, DateTimeOffset leaseUntil,
         int laneDepth, int max, CancellationToken cancellationToken)
@@ -175,21 +226,13 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
         var args = new { leaseOwner, until = JobJson.ToMs(leaseUntil), now = JobJson.ToMs(now), laneDepth, max };
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        // "place" is a job's position in its lane among all executing jobs, held or not: a lane never has more than
-        // laneDepth jobs leased, and ordering by place first makes the lanes take turns. A lane where another
-        // node holds a live lease is not open to this one: a lane runs on one node at a time.
+        // Materialized, so the lock is tried only on the lanes chosen, each once.
         var lanes = (await connection.QueryAsync<LaneRow>(
             $"""
-            WITH lanes AS (
-                SELECT user_id, channel, sequence, lease_owner, lease_until_ms,
-                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY sequence) AS place,
-                       bool_or(COALESCE(lease_owner <> @leaseOwner AND lease_until_ms >= @now, false))
-                           OVER (PARTITION BY user_id, channel) AS held_elsewhere
-                FROM jobs WHERE {Executing}
-            ),
+            WITH RECURSIVE {Lanes},
+            {Heads("lanes")},
             open_lanes AS MATERIALIZED (
-                SELECT user_id, channel FROM lanes
-                WHERE place <= @laneDepth AND NOT held_elsewhere AND {Unheld}
+                SELECT user_id, channel FROM heads WHERE {Unheld}
                 GROUP BY user_id, channel
                 ORDER BY min(place), min(sequence)
                 LIMIT @max
@@ -203,16 +246,9 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
             WITH locked AS (
                 SELECT * FROM unnest(@userIds, @channels) AS l(user_id, channel)
             ),
-            lanes AS (
-                SELECT id, sequence, lease_owner, lease_until_ms,
-                       ROW_NUMBER() OVER (PARTITION BY user_id, channel ORDER BY sequence) AS place,
-                       bool_or(COALESCE(lease_owner <> @leaseOwner AND lease_until_ms >= @now, false))
-                           OVER (PARTITION BY user_id, channel) AS held_elsewhere
-                FROM jobs JOIN locked USING (user_id, channel) WHERE {Executing}
-            ),
+            {Heads("locked")},
             chosen AS (
-                SELECT id FROM lanes WHERE place <= @laneDepth AND NOT held_elsewhere AND {Unheld}
-                ORDER BY place, sequence LIMIT @max
+                SELECT id FROM heads WHERE {Unheld} ORDER BY place, sequence LIMIT @max
             ),
             taken AS (
                 SELECT id FROM jobs WHERE id IN (SELECT id FROM chosen) AND {Executing} AND {Unheld}
@@ -237,7 +273,8 @@ public sealed class PostgresJobStore(PostgresDatabase database, IOptions<JobsOpt
     /// <summary>
     /// Renews under the lanes' locks (taken in one order, so heartbeats never deadlock), and only where no other
     /// node took the lane meanwhile: a lease that ran out is not revived once another node holds a lease in its
-    /// lane that outlasts it, since that node's claim came after this lease ended.
+    /// lane that outlasts it, since that node's claim came after this lease ended. That check reads the lane's leases
+    /// (jobs_lane_leases), not its backlog.
     /// </summary>
     public async Task<IReadOnlySet<string>> HeartbeatAsync(IReadOnlyCollection<string> ids, string leaseOwner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {

@@ -199,5 +199,11 @@ internal static class PostgresSchema
                 PRIMARY KEY (state_key, hash)
             );
             """),
+        // A lane's live leases, which a claim and a heartbeat check without reading the lane's backlog. Only leased
+        // executing jobs are in it, so an insert does not touch it; lease_until_ms stays out of it, so a heartbeat
+        // (which changes only that column) remains a HOT update that writes no index.
+        (7, """
+            CREATE INDEX jobs_lane_leases ON jobs (user_id, channel) WHERE status IN ('created','started','progress') AND lease_owner IS NOT NULL;
+            """),
     ];
 }
