@@ -262,7 +262,8 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
         "POST account/1100000000000000007", "DELETE account/1100000000000000007", "POST account/studio", "GET webhook", "POST webhook",
         "POST webhook/rotate", "GET jobs", "GET jobs/", "GET jobs/?jobid=00000000000000000000000000000000", "GET jobs/cancel/?jobid=x",
         "GET jobs/deliveries?jobid=%00", "POST jobs/redeliver?jobid=", "GET jobs/stream?jobid=nope", "GET files/nope/x.png",
-        "GET files/%2e%2e/%2e%2e%2fetc%2fpasswd",
+        "GET files/%2e%2e/%2e%2e%2fetc%2fpasswd", "GET jobs/list", "GET jobs/list?limit=0&before=1-ab", "GET jobs/list?limit=2&before=%ff",
+        "GET nope", "PUT jobs/list",
     ];
 
     private static readonly string[] FieldNames =
