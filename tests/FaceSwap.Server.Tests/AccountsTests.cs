@@ -38,6 +38,8 @@ public sealed class AccountsTests : IAsyncLifetime
     [InlineData("""{"discord":"","server":"1200000000000000001","channel":"1100000000000000001"}""", "Required param discord is missing or empty")]
     [InlineData("""{"discord":"tok","server":"1200000000000000001","channel":"12ab"}""", "Required param channel (12ab) is not valid Discord channel id")]
     [InlineData("""{"discord":"tok","server":"1200000000000000001","channel":"1100000000000000009"}""", "Required param channel (1100000000000000009) not matching to /faceswap/account/1100000000000000001")]
+    [InlineData("""{"discord":"tok","server":"1200000000000000001","channel":"99999999999999999999"}""", "Required param channel (99999999999999999999) is not valid Discord channel id")]
+    [InlineData("""{"discord":"tok","server":"18446744073709551616","channel":"1100000000000000001"}""", "Required param server (18446744073709551616) is not valid Discord server id")]
     [InlineData("not json", "Required param discord is missing or empty")]
     public async Task Bad_account_bodies_get_the_exact_400(string body, string error)
     {

@@ -150,6 +150,44 @@ public sealed class DashboardApiTests
         Assert.Null(await events.NextCommentAsync());
     }
 
+    /// <summary>
+    /// A job's own stream (<c>jobs/stream</c>) holds as long as its job runs (up to the stream lifetime): like
+    /// <c>jobs/events</c>, it must end once the token that opened it is revoked or its subscription ends.
+    /// </summary>
+    [Fact]
+    public async Task A_jobs_stream_ends_once_the_token_is_revoked_or_the_subscription_ends()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var engine = new GatedEngine();
+        await using var server = await RunningServer.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock).AddSingleton<IEngine>(engine));
+        var keepAlive = new JobsOptions().StreamKeepAlive;
+        var (alice, aliceToken) = await server.AddUserAsync("alice");
+        var (bob, bobToken) = await server.AddUserAsync("bob", expires: clock.GetUtcNow() + 1.5 * keepAlive);
+        await server.AddAccountAsync(alice.Id, Channel, GatedEngine.DefaultName);
+        await server.AddAccountAsync(bob.Id, Channel, GatedEngine.DefaultName);
+        using var aliceClient = server.CreateClient(aliceToken);
+        using var bobClient = server.CreateClient(bobToken);
+        var aliceJob = (string)(await (await aliceClient.PostAsync("headshot", Forms.Multipart(("prompt", "x")))).JsonAsync())["jobid"]!;
+        var bobJob = (string)(await (await bobClient.PostAsync("headshot", Forms.Multipart(("prompt", "y")))).JsonAsync())["jobid"]!;
+        await using var aliceStream = await EventStream.OpenAsync(aliceClient, $"jobs/stream?jobid={aliceJob}");
+        await using var bobStream = await EventStream.OpenAsync(bobClient, $"jobs/stream?jobid={bobJob}");
+        Assert.Equal("job", (await aliceStream.NextAsync()).Event);
+        Assert.Equal("job", (await bobStream.NextAsync()).Event);
+
+        // Both still valid at the first keep-alive.
+        clock.Advance(keepAlive);
+        Assert.Equal(": keep-alive", await aliceStream.NextCommentAsync());
+        Assert.Equal(": keep-alive", await bobStream.NextCommentAsync());
+
+        // At the next one, alice's token is revoked and bob's subscription has ended: both streams end.
+        await server.Service<IUserStore>().RevokeTokensAsync(alice.Id, CancellationToken.None);
+        clock.Advance(keepAlive);
+        Assert.Null(await aliceStream.NextCommentAsync());
+        Assert.Null(await bobStream.NextCommentAsync());
+        engine.Open(aliceJob);
+        engine.Open(bobJob);
+    }
+
     [Fact]
     public async Task The_dashboard_pages_need_no_token_allow_only_this_server_and_load_nothing_from_elsewhere()
     {

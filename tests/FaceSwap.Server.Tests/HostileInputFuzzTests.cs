@@ -89,6 +89,78 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
             400, "Param discord must be a string");
     }
 
+    /// <summary>
+    /// A control character in a replyUrl is no URL a receiver has: refused where it is given, on either store
+    /// (PostgreSQL refuses NUL in text, which once made the default a 500 and a command's job unable to end).
+    /// </summary>
+    [Theory]
+    [InlineData("http://127.0.0.2:9/a\u0000b")]
+    [InlineData("http://127.0.0.2:9/a\u0007b")]
+    [InlineData("http://127.0.0.2:9/a\u0085b")]
+    public async Task A_reply_url_with_a_control_character_is_400_and_stores_nothing(string url)
+    {
+        var before = await StateAsync();
+        var json = new StringContent(new JsonObject { ["replyUrl"] = url }.ToJsonString(), Encoding.UTF8, "application/json");
+        await AssertRefusedAsync(await _server.Client.PostAsync("webhook", json), 400, $"Param replyUrl ({url}) is not a valid http(s) URL");
+        await AssertRefusedAsync(await _server.Client.PostAsync("listid", Forms.Multipart(("channel", Channel), ("replyUrl", url))), 400,
+            $"Optional param replyUrl ({url}) is not a valid http(s) URL");
+        Assert.Equal(before, await StateAsync());
+    }
+
+    /// <summary>A job stored with such a replyUrl (before they were refused) is not redelivered to it: a 400, and no delivery row.</summary>
+    [Fact]
+    public async Task Redelivering_to_a_stored_reply_url_with_a_control_character_is_400()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var job = new FaceSwap.Core.Jobs.Job
+        {
+            Id = FaceSwap.Core.Jobs.JobIds.NewJobId(), UserId = await _server.BootstrapUserIdAsync(), Verb = FaceSwap.Core.Jobs.Verb.Headshot,
+            Status = FaceSwap.Core.Jobs.JobStatus.Completed, Created = now, Updated = now, Channel = Channel,
+            Fields = new Dictionary<string, string> { ["prompt"] = "a test" }, ReplyUrl = "http://127.0.0.2:9/a\u0000b",
+        };
+        Assert.True((await _server.Service<FaceSwap.Core.Storage.IJobStore>().InsertAsync(job, false, CancellationToken.None)).Inserted);
+        var before = await StateAsync();
+        await AssertRefusedAsync(await _server.Client.PostAsync($"jobs/redeliver?jobid={job.Id}", null), 400,
+            $"Job {job.Id} has a replyUrl that is not a valid http(s) URL");
+        Assert.Equal(before, await StateAsync());
+    }
+
+    /// <summary>JSON may escape half of a surrogate pair (<c>\ud800</c>), which is no text: every JSON body refuses it as malformed.</summary>
+    [Theory]
+    [InlineData("webhook", """{"replyUrl":"http://127.0.0.2:9/a\ud800"}""")]
+    [InlineData("webhook", """{"replyUrl":null,"events":["\udc00"]}""")]
+    [InlineData("account", """{"replyUrl":"http://127.0.0.2:9/\ud83d\ud83d"}""")]
+    [InlineData("account/studio2", """{"engine":"loc\ud800al"}""")]
+    [InlineData("account/studio2", """{"engine":"local","x\udfff":1}""")]
+    [InlineData("headshot", """{"prompt":"me\ud800, a queen"}""")]
+    public async Task A_json_string_with_half_a_surrogate_pair_is_400(string path, string json)
+    {
+        var before = await StateAsync();
+        var body = await AssertRefusedAsync(await _server.Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json")), 400, "Malformed JSON body");
+        Assert.Contains("surrogate", (string?)body["errorDetails"]);
+        Assert.Equal(before, await StateAsync());
+    }
+
+    /// <summary>The framework's own refusals (no such endpoint, a method it does not take) speak the API's error shape too.</summary>
+    [Theory]
+    [InlineData("GET", "nope", 404)]
+    [InlineData("POST", "jobs/nope/deeper?jobid=x", 404)]
+    [InlineData("GET", "saveid", 405)]
+    [InlineData("DELETE", "jobs/list", 405)]
+    [InlineData("PUT", "webhook", 405)]
+    [InlineData("POST", "files/abc/x.png", 405)]
+    public async Task An_unknown_endpoint_or_method_is_answered_in_the_error_shape(string method, string path, int status)
+    {
+        using var anonymous = _server.CreateClient(null);
+        foreach (var client in new[] { _server.Client, anonymous })
+        {
+            using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            var body = await AssertRefusedAsync(response, status);
+            Assert.Contains($"/v1/faceswap/{path.Split('?')[0]}", (string?)body["errorDetails"]);
+            if (status == 405) Assert.Contains(string.Join(", ", response.Content.Headers.Allow), (string?)body["errorDetails"]);
+        }
+    }
+
     public static TheoryData<string, string, int> TooLong => new()
     {
         { "headshot", "prompt", 2000 },
@@ -190,7 +262,8 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
         "POST account/1100000000000000007", "DELETE account/1100000000000000007", "POST account/studio", "GET webhook", "POST webhook",
         "POST webhook/rotate", "GET jobs", "GET jobs/", "GET jobs/?jobid=00000000000000000000000000000000", "GET jobs/cancel/?jobid=x",
         "GET jobs/deliveries?jobid=%00", "POST jobs/redeliver?jobid=", "GET jobs/stream?jobid=nope", "GET files/nope/x.png",
-        "GET files/%2e%2e/%2e%2e%2fetc%2fpasswd",
+        "GET files/%2e%2e/%2e%2e%2fetc%2fpasswd", "GET jobs/list", "GET jobs/list?limit=0&before=1-ab", "GET jobs/list?limit=2&before=%ff",
+        "GET nope", "PUT jobs/list",
     ];
 
     private static readonly string[] FieldNames =
@@ -242,7 +315,7 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output) : IAsyncLife
 
     private static readonly Gen<string> JsonValueText = Gen.OneOf(
         Words.Select(w => System.Text.Json.JsonSerializer.Serialize(w)),
-        Gen.OneOf("1", "-0.5e99", "true", "false", "null", "{}", "[]", "{\"a\":1}", "[\"started\",\"progress\"]", "[\"x\"]", "[1,[2,[3]]]", "1100000000000000001"));
+        Gen.OneOf("1", "-0.5e99", "true", "false", "null", "{}", "[]", "{\"a\":1}", "[\"started\",\"progress\"]", "[\"x\"]", "[1,[2,[3]]]", "1100000000000000001", "\"\\ud800\"", "\"a\\u0000b\""));
 
     private static readonly Gen<string> JsonBody = Gen.OneOf(
         Gen.Select(Gen.OneOf(FieldNames), JsonValueText).Array[0, 8]

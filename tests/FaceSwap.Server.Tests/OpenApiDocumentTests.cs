@@ -534,6 +534,34 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
     }
 
     /// <summary>
+    /// The docs UI is where users type their token: like the dashboard, it may load, connect to and be framed by
+    /// nothing but this server, and runs no inline script but the one its page carries (allowed by its hash).
+    /// </summary>
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/v1")]
+    public async Task The_docs_ui_sends_a_content_security_policy_that_allows_only_its_own_inline_script(string page)
+    {
+        using var anonymous = fixture.Anonymous();
+        var response = await anonymous.GetAsync(ApiDocs.UiPath + page);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        var policy = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        var directives = policy.Split(';', StringSplitOptions.TrimEntries).ToDictionary(d => d.Split(' ')[0], d => d.Split(' ').Skip(1).ToList());
+        Assert.Equal(["'none'"], directives["default-src"]);
+        Assert.Equal(["'none'"], directives["frame-ancestors"]);
+        Assert.Equal(["'self'"], directives["connect-src"]);
+        var inline = Regex.Matches(html, "<script(?![^>]*\\ssrc=)[^>]*>(.*?)</script>", RegexOptions.Singleline)
+            .Select(m => $"'sha256-{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(m.Groups[1].Value)))}'");
+        Assert.Equal(["'self'", .. inline], directives["script-src"]);
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
+
+        var script = await anonymous.GetAsync(ApiDocs.UiPath + "/scalar.js");
+        Assert.Equal("nosniff", Assert.Single(script.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    /// <summary>
     /// The page in a real browser, with every host but this server's unresolvable: Scalar's script, the document and the
     /// rendered reference all come from here (what the page shows of the API is only in the document).
     /// </summary>
@@ -551,6 +579,8 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", $"--user-data-dir={profile.FullName}",
                 $"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {fixture.Running.BaseUrl.Host}",
                 // Virtual time runs only while nothing loads: the page gets its script and the document, then 30 s of its own time.
+                // The page's console on stderr: a script or style its policy refused would be reported there.
+                "--enable-logging=stderr", "--v=0",
                 "--virtual-time-budget=30000", "--dump-dom", new Uri(fixture.Running.BaseUrl, ApiDocs.UiPath + "/").ToString(),
             ];
             foreach (var argument in arguments) start.ArgumentList.Add(argument);
@@ -562,6 +592,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server fixture) : 
             var page = await dom;
             Assert.True(page.Contains("List your channels") && page.Contains("Create or update a channel"),
                 $"The reference did not render the document. Browser log:\n{await log}");
+            Assert.DoesNotContain("Content Security Policy", await log);
         }
         finally
         {

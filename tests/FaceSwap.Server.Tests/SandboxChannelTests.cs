@@ -88,6 +88,26 @@ public sealed class SandboxChannelTests
         Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
     }
 
+    /// <summary>A snowflake is an unsigned 64-bit number: 20 digits past its range are no channel id, a 400 rather than a 500.</summary>
+    [Fact]
+    public async Task A_sandbox_channel_id_past_the_snowflake_range_is_400_and_nothing_is_stored()
+    {
+        await using var server = await RunningServer.StartAsync(Enabled());
+        foreach (var channel in new[] { "18446744073709551616", "99999999999999999999" })
+        {
+            using var refused = await server.Client.PostAsJsonAsync($"account/{channel}", new { sandbox = true });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var error = await refused.JsonAsync();
+            Assert.Equal($"Required param channel ({channel}) is not valid Discord channel id", (string?)error["error"]);
+            Assert.Equal(400, (int?)error["code"]);
+            Assert.Null(await server.Service<IAccountStore>().GetAsync(await server.BootstrapUserIdAsync(), channel, CancellationToken.None));
+            Assert.Null(server.Sandbox().State.FindChannel(channel));
+        }
+        // The largest snowflake is one.
+        using var largest = await server.Client.PostAsJsonAsync("account/18446744073709551615", new { sandbox = true });
+        Assert.Equal(HttpStatusCode.NoContent, largest.StatusCode);
+    }
+
     [Fact]
     public async Task Asking_for_a_sandbox_channel_without_the_sandbox_answers_400()
     {

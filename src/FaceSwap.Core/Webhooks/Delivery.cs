@@ -51,7 +51,9 @@ public static class DeliveryPolicy
 {
     public static bool ShouldNotify(Job before, Job after)
     {
-        if (after.ReplyUrl is null) return false;
+        // A replyUrl stored before control characters were refused at intake reaches no receiver, and PostgreSQL
+        // can not hold its NUL: writing its delivery would fail the job's own write, leaving it unable to end.
+        if (after.ReplyUrl is null || !ReplyUrlSyntax.IsValid(after.ReplyUrl)) return false;
         if (after.Status.IsTerminal()) return !before.Status.IsTerminal();
         if (after.Blocking) return false;
         if (after.Status == JobStatus.Started && before.Status == JobStatus.Created) return after.ReplyEvents.HasFlag(ReplyEvents.Started);

@@ -35,6 +35,10 @@ public interface IReplyUrlGuard
 
 public static class ReplyUrlSyntax
 {
+    /// <summary>
+    /// An absolute http(s) URL with a host. A control character (NUL, BEL, …) is in no URL a receiver has, and
+    /// PostgreSQL refuses NUL in text: such a string is refused here, not stored to fail later.
+    /// </summary>
     public static bool IsValid(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0;
+        !url.Any(char.IsControl) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0;
 }

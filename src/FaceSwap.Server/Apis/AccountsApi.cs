@@ -23,7 +23,11 @@ public static partial class AccountsApi
 
     /// <summary>Discord ids are snowflakes: 17–20 digits.</summary>
     [GeneratedRegex("^[0-9]{17,20}$")]
-    public static partial Regex Snowflake();
+    private static partial Regex SnowflakeDigits();
+
+    /// <summary>A Discord id: 17–20 digits that fit the unsigned 64 bits a snowflake is (20 digits may not).</summary>
+    public static bool IsSnowflake(string text) =>
+        SnowflakeDigits().IsMatch(text) && ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _);
 
     /// <summary>A local channel is named by the operator: letters, digits, '-' and '_'.</summary>
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
@@ -78,11 +82,11 @@ public static partial class AccountsApi
             if (discord is null) return ApiError.MissingParam("discord");
             if (server is null) return ApiError.MissingParam("server");
             if (bodyChannel is null) return ApiError.MissingParam("channel");
-            if (!Snowflake().IsMatch(bodyChannel))
+            if (!IsSnowflake(bodyChannel))
                 return ApiError.Result(400, $"Required param channel ({bodyChannel}) is not valid Discord channel id");
             if (bodyChannel != channel)
                 return ApiError.Result(400, $"Required param channel ({bodyChannel}) not matching to /faceswap/account/{channel}");
-            if (!Snowflake().IsMatch(server))
+            if (!IsSnowflake(server))
                 return ApiError.Result(400, $"Required param server ({server}) is not valid Discord server id");
             var others = existing.Where(a => a.Channel != channel && a.Engine == EngineNames.Discord).ToList();
             if (others.FirstOrDefault(a => a.DiscordToken == discord) is { } sameDiscord)

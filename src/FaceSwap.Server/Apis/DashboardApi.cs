@@ -105,7 +105,7 @@ public static class DashboardApi
         IOptions<ServerOptions> options, IOptions<JobsOptions> jobOptions)
     {
         var caller = Caller.Of(http);
-        var token = http.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
+        var token = BearerTokenFilter.TokenOf(http.Request)!;
         var baseUrl = BaseUrls.Of(http, options.Value);
         var keepAlive = jobOptions.Value.StreamKeepAlive;
         using var expiry = new CancellationTokenSource(jobOptions.Value.StreamLifetime, clock);
@@ -128,7 +128,7 @@ public static class DashboardApi
                 if (await Task.WhenAny(next, keepAliveDue) != next)
                 {
                     await keepAliveDue;
-                    if (!await StillValidAsync(tokens, token, caller, clock, stop)) break;
+                    if (!await tokens.StillAcceptsAsync(token, caller, clock.GetUtcNow(), stop)) break;
                     await http.Response.WriteAsync(": keep-alive\n\n", stop);
                     await http.Response.Body.FlushAsync(stop);
                     keepAliveDue = Task.Delay(keepAlive, clock, stop);
@@ -150,8 +150,4 @@ public static class DashboardApi
         {
         }
     }
-
-    private static async Task<bool> StillValidAsync(TokenCache tokens, string token, Caller caller, TimeProvider clock, CancellationToken cancellationToken) =>
-        await tokens.FindAsync(token, cancellationToken) is { } now && now.UserId == caller.UserId && now.Token.Revoked is null
-        && !now.User.IsExpired(clock.GetUtcNow());
 }

@@ -64,10 +64,11 @@ public static class JobsApi
 
     /// <summary>
     /// Server-sent events: the job now, then each change, until it is terminal; comments keep idle
-    /// connections open through proxies.
+    /// connections open through proxies. The token is checked again at every keep-alive, as on
+    /// <c>jobs/events</c>: a revoked token's or an ended subscription's stream ends within one period.
     /// </summary>
     private static async Task StreamJob(HttpContext http, IJobStore jobs, JobWaiters waiters, FinishedJobCache finished, IOptions<ServerOptions> options,
-        IOptions<JobsOptions> jobOptions)
+        IOptions<JobsOptions> jobOptions, TokenCache tokens, TimeProvider clock)
     {
         var (job, refusal) = await JobOfQueryAsync(http, jobs);
         if (job is null)
@@ -81,18 +82,24 @@ public static class JobsApi
         http.Response.Headers["X-Accel-Buffering"] = "no";
         var baseUrl = BaseUrls.Of(http, options.Value);
         var keepAlive = jobOptions.Value.StreamKeepAlive;
-        await using var changes = waiters.WatchAsync(jobId, jobOptions.Value.StreamLifetime, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+        // Its own token, so that the watch can be ended (and then disposed) when the stream ends for any reason.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        await using var changes = waiters.WatchAsync(jobId, jobOptions.Value.StreamLifetime, stop.Token).GetAsyncEnumerator(stop.Token);
+        var next = changes.MoveNextAsync().AsTask();
         try
         {
-            var next = changes.MoveNextAsync().AsTask();
-            var keepAliveDue = Task.Delay(keepAlive, http.RequestAborted);
+            var caller = Caller.Of(http);
+            var token = BearerTokenFilter.TokenOf(http.Request)!;
+            var keepAliveDue = Task.Delay(keepAlive, clock, http.RequestAborted);
             while (true)
             {
                 if (await Task.WhenAny(next, keepAliveDue) != next)
                 {
+                    await keepAliveDue;
+                    if (!await tokens.StillAcceptsAsync(token, caller, clock.GetUtcNow(), http.RequestAborted)) break;
                     await http.Response.WriteAsync(": keep-alive\n\n", http.RequestAborted);
                     await http.Response.Body.FlushAsync(http.RequestAborted);
-                    keepAliveDue = Task.Delay(keepAlive, http.RequestAborted);
+                    keepAliveDue = Task.Delay(keepAlive, clock, http.RequestAborted);
                     continue;
                 }
                 if (!await next) break;
@@ -109,6 +116,18 @@ public static class JobsApi
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            // An enumerator can not be disposed while it waits for the next change: end that wait first.
+            await stop.CancelAsync();
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
     }
 

@@ -21,6 +21,9 @@ public static class JsonBodies
         var bytes = await ReadBoundedAsync(request.Body, cancellationToken);
         try
         {
+            // First, since the duplicate check reads property names, and such a name throws there.
+            if (HasHalfSurrogate(bytes))
+                throw new RefusedException(400, "Malformed JSON body", "A string escapes half of a surrogate pair (such as \\ud800 alone); send Unicode text.");
             return JsonNode.Parse(bytes, documentOptions: Strict) as JsonObject;
         }
         catch (JsonException)
@@ -28,6 +31,29 @@ public static class JsonBodies
             if (!HasDuplicates(bytes)) return null;
             throw new RefusedException(400, "Malformed JSON body", "A property is named more than once; send each once.");
         }
+    }
+
+    /// <summary>
+    /// Whether a string or property name escapes one half of a surrogate pair: well-formed JSON, but no text, so
+    /// reading it would throw wherever the field is first used. Parsing leaves escapes unread; this reads them all.
+    /// Malformed JSON throws <see cref="JsonException"/>, as parsing would.
+    /// </summary>
+    private static bool HasHalfSurrogate(byte[] bytes)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = Strict.MaxDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || !reader.ValueIsEscaped) continue;
+            try
+            {
+                reader.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Whether the body is well-formed JSON whose only fault is a repeated property name.</summary>

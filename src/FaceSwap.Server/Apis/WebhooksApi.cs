@@ -94,6 +94,8 @@ public static class WebhooksApi
         var (job, error) = await JobsApi.JobOfQueryAsync(http, jobs);
         if (job is null) return error!;
         if (job.ReplyUrl is null) return ApiError.Result(400, $"Job {job.Id} has no replyUrl", "Submit jobs with replyUrl, or set a default with POST /webhook.");
+        // Only a replyUrl stored before such URLs were refused at intake (a control character) fails here.
+        if (!ReplyUrlSyntax.IsValid(job.ReplyUrl)) return ApiError.Result(400, $"Job {job.Id} has a replyUrl that is not a valid http(s) URL");
         var now = clock.GetUtcNow();
         var delivery = new Delivery(DeliveryPolicy.NewDeliveryId(), job.Id, job.UserId, job.ReplyUrl, job.Status.ToWire(), job,
             DeliveryState.Pending, 0, now, now);

@@ -23,11 +23,8 @@ public sealed class BearerTokenFilter(TokenCache tokens, TimeProvider clock) : I
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var header = http.Request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
-            return ApiError.Unauthorized();
-        if (await tokens.FindAsync(header[scheme.Length..].Trim(), http.RequestAborted) is not { } caller) return ApiError.Unauthorized();
+        if (TokenOf(http.Request) is not { } token) return ApiError.Unauthorized();
+        if (await tokens.FindAsync(token, http.RequestAborted) is not { } caller) return ApiError.Unauthorized();
         if (caller.Token.Revoked is not null || caller.User.IsExpired(clock.GetUtcNow())) return ApiError.NoSubscription();
         http.Items[typeof(Caller)] = caller;
         try
@@ -38,5 +35,14 @@ public sealed class BearerTokenFilter(TokenCache tokens, TimeProvider clock) : I
         {
             return e.Refusal.ToResult();
         }
+    }
+
+    /// <summary>The token of <c>Authorization: Bearer &lt;token&gt;</c> (the scheme in any case), or null.</summary>
+    public static string? TokenOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length) return null;
+        return header[scheme.Length..].Trim();
     }
 }

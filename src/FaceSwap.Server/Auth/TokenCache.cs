@@ -22,6 +22,14 @@ public sealed class TokenCache(IUserStore users, IUserChanges changes)
     private ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private int _added;
 
+    /// <summary>
+    /// Whether <paramref name="token"/> still authenticates <paramref name="caller"/>: not revoked, subscription not
+    /// ended. A long-lived stream asks at each keep-alive, so it ends within one period of a revoke or an expiry.
+    /// </summary>
+    public async ValueTask<bool> StillAcceptsAsync(string token, Caller caller, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await FindAsync(token, cancellationToken) is { } found && found.UserId == caller.UserId && found.Token.Revoked is null
+        && !found.User.IsExpired(now);
+
     /// <summary>The token's user and token as stored (revoked or not), or null for an unknown token.</summary>
     public async ValueTask<Caller?> FindAsync(string token, CancellationToken cancellationToken)
     {

@@ -124,7 +124,7 @@ public sealed class SandboxChannels(SandboxServer sandbox, IAccountStore account
 
     public async Task<IResult> EnableAsync(long userId, string channel, CancellationToken ct)
     {
-        if (!Apis.AccountsApi.Snowflake().IsMatch(channel))
+        if (!Apis.AccountsApi.IsSnowflake(channel))
             return ApiError.Result(400, $"Required param channel ({channel}) is not valid Discord channel id",
                 "A sandbox channel id is any snowflake you choose (17–20 digits).");
         if (await accounts.GetAsync(userId, channel, ct) is { DiscordToken: { } existing } && sandbox.State.TokenFor(channel) == existing)

@@ -67,7 +67,9 @@ public static class ServerHost
         await app.Services.GetRequiredService<Bootstrap>().RunAsync(CancellationToken.None);
 
         // Operator surface: liveness, Prometheus metrics, the OpenAPI document (/openapi/v1.json) and its UI (/docs).
+        app.UseStatusCodePages(ApiStatusPages.WriteAsync);
         app.UseHttpMetrics();
+        app.UseDocsPagePolicy();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
         app.MapMetrics("/metrics");
         app.MapApiDocs();

@@ -159,7 +159,7 @@ public static class ApiOperations
                     Errors.Say(409, $"Job {JobId} is completed and can not be cancelled", "completed")),
             new OperationDoc("streamJob", "GET", Base + "/jobs/stream", "Jobs", "Stream a job's changes",
                     "A `text/event-stream`: an `event: job` with the job (the same JSON as GET /jobs/?jobid=) now and at each change, until it is terminal; "
-                    + "comment lines keep an idle connection open.")
+                    + "comment lines keep an idle connection open. It also ends when the token stops being valid (checked at each keep-alive).")
                 .JobQuery()
                 .Answers(200, "Server-sent events, one per job snapshot.", "text/event-stream", WireSchemas.Text("Server-sent events."), JsonValue.Create(snapshot))
                 .JobLookupFailures(),

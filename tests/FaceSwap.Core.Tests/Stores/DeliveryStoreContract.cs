@@ -42,6 +42,33 @@ public abstract class DeliveryStoreContract
         Assert.Equal(done, await deliveries.NextDueAsync(None));
     }
 
+    /// <summary>
+    /// A replyUrl with a control character, stored before they were refused at intake, reaches no receiver and is
+    /// text PostgreSQL can not hold: the job still ends (and can be cancelled), with no delivery, on every store.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_job_whose_stored_reply_url_no_receiver_has_still_ends_without_a_delivery()
+    {
+        await using var database = await CreateAsync();
+        var jobs = database.JobStore();
+        var deliveries = database.DeliveryStore();
+        var user = await database.AddUserAsync("ann");
+        var finished = TestJobs.New(user, "c", _t0) with { ReplyUrl = "https://receiver.example/a\u0000b" };
+        var cancelled = TestJobs.New(user, "c", _t0.AddSeconds(1)) with { ReplyUrl = "https://receiver.example/\u0007" };
+        await jobs.InsertAsync(finished, false, None);
+        await jobs.InsertAsync(cancelled, false, None);
+        await jobs.ClaimAsync("n", _t0, _t0 + Lease, 8, 10, None);
+
+        var done = _t0.AddSeconds(5);
+        Assert.NotNull((await jobs.UpdateLeasedAsync(finished.Id, "n", j => j with { Status = JobStatus.Completed, Updated = done }, None)).Stored);
+        Assert.NotNull(await jobs.UpdateAsync(cancelled.Id, j => j with { Status = JobStatus.Cancelled, Updated = done }, None));
+
+        Assert.Equal(JobStatus.Completed, (await jobs.FindAsync(finished.Id, None)).Job!.Status);
+        Assert.Equal(JobStatus.Cancelled, (await jobs.FindAsync(cancelled.Id, None)).Job!.Status);
+        Assert.Empty(await deliveries.ListForJobAsync(finished.Id, None));
+        Assert.Empty(await deliveries.ListForJobAsync(cancelled.Id, None));
+    }
+
     [SkippableFact]
     public async Task Nodes_claiming_at_once_take_each_due_delivery_once_and_hold_it_for_their_lease()
     {
