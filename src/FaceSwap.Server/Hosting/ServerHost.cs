@@ -67,6 +67,7 @@ public static class ServerHost
         await app.Services.GetRequiredService<Bootstrap>().RunAsync(CancellationToken.None);
 
         // Operator surface: liveness, Prometheus metrics, the OpenAPI document (/openapi/v1.json) and its UI (/docs).
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ApiFailures.WriteAsync });
         app.UseStatusCodePages(ApiStatusPages.WriteAsync);
         app.UseHttpMetrics();
         app.UseDocsPagePolicy();
