@@ -103,6 +103,16 @@ public sealed class AccountsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_json_body_led_by_a_byte_order_mark_is_read()
+    {
+        // RFC 8259 §8.1 lets a parser ignore a byte order mark, and some clients send one.
+        var body = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. """{"engine":"local"}"""u8.ToArray()]);
+        body.Headers.ContentType = new("application/json");
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.Client.PostAsync("account/studio", body)).StatusCode);
+        Assert.Equal("local", (string?)(await (await _server.Client.GetAsync("account/studio")).JsonAsync())["engine"]);
+    }
+
+    [Fact]
     public async Task Users_never_see_each_others_accounts()
     {
         await Post(Channel, new { discord = "token-one-abc", server = Server, channel = Channel });

@@ -10,6 +10,8 @@ namespace FaceSwap.Server.Apis;
 /// </summary>
 public static class JsonBodies
 {
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 32 };
 
     /// <summary>
@@ -19,6 +21,8 @@ public static class JsonBodies
     public static async Task<JsonObject?> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var bytes = await ReadBoundedAsync(request.Body, cancellationToken);
+        // A leading byte order mark, which some clients send (RFC 8259 §8.1 lets a parser ignore it; the reader does not).
+        if (bytes.AsSpan().StartsWith(Utf8ByteOrderMark)) bytes = bytes[Utf8ByteOrderMark.Length..];
         try
         {
             // First, since the duplicate check reads property names, and such a name throws there.
