@@ -24,7 +24,13 @@ fi
 pg_dir="$(pwd)/artifacts/postgres"
 bash scripts/postgres.sh stop "$pg_dir" 2>/dev/null
 rm -rf "$pg_dir"
-trap 'bash scripts/postgres.sh stop "$pg_dir"' EXIT
+# Every temporary file of the run (each test server's data folder, browser profiles, the bench's logs) in one folder,
+# removed at the end: a machine that runs the suite again and again does not fill its disk.
+run_tmp="$(pwd)/artifacts/tmp"
+rm -rf "$run_tmp"
+mkdir -p "$run_tmp"
+export TMPDIR="$run_tmp"
+trap 'bash scripts/postgres.sh stop "$pg_dir"; rm -rf "$run_tmp"' EXIT
 if pg_env="$(bash scripts/postgres.sh start "$pg_dir")"; then
   eval "$pg_env"
   postgres_started=1
