@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using FaceSwap.Sandbox.Bot;
 using FaceSwap.Sandbox.Discord;
 using FaceSwap.Sandbox.Http;
@@ -164,28 +165,28 @@ public sealed class SandboxServer : IAsyncDisposable
         options.StateStore = folder is not null ? new SandboxStateFolder(folder) : postgres is not null ? openPostgres!(postgres) : null;
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
+        // Ctrl+C, and SIGTERM from a service manager or `docker stop`, end the run the same way: the bot stops and the
+        // state is saved a last time. Without this, SIGTERM only stopped the web host and the command waited on forever.
+        void Stop(PosixSignalContext signal)
         {
-            await using var server = await StartAsync(options, stop.Token);
-            output.WriteLine($"Discord sandbox API: {server.ApiBaseUrl} (reply plan seed {server.ReplySeed})");
-            output.WriteLine($"state: {options.StateStore?.Location ?? "memory only (--state DIR or --postgres CONNECTION keeps it)"}");
-            if (token is not null)
-            {
-                var ids = new SnowflakeGenerator(TimeProvider.System);
-                guild ??= ids.Next().ToString();
-                channel ??= ids.Next().ToString();
-                string userId = server.State.AddAccount(token, guild, channel);
-                output.WriteLine($"account: token {token}, user {userId}, guild {guild}, channel {channel}");
-            }
-            try { await Task.Delay(Timeout.Infinite, stop.Token); }
-            catch (OperationCanceledException) { }
+            signal.Cancel = true;
+            stop.Cancel();
         }
-        finally
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        await using var server = await StartAsync(options, stop.Token);
+        output.WriteLine($"Discord sandbox API: {server.ApiBaseUrl} (reply plan seed {server.ReplySeed})");
+        output.WriteLine($"state: {options.StateStore?.Location ?? "memory only (--state DIR or --postgres CONNECTION keeps it)"}");
+        if (token is not null)
         {
-            Console.CancelKeyPress -= onCancel;
+            var ids = new SnowflakeGenerator(TimeProvider.System);
+            guild ??= ids.Next().ToString();
+            channel ??= ids.Next().ToString();
+            string userId = server.State.AddAccount(token, guild, channel);
+            output.WriteLine($"account: token {token}, user {userId}, guild {guild}, channel {channel}");
         }
+        try { await Task.Delay(Timeout.Infinite, stop.Token); }
+        catch (OperationCanceledException) { }
     }
 
     /// <summary>Stops taking requests, stops the bot (its unfinished work stays saved) and saves the state a last time.</summary>
