@@ -129,7 +129,7 @@ public sealed class SandboxServer : IAsyncDisposable
     private const string Usage = "[--port N] [--token T --guild G --channel C] [--reply-delay S] [--async-delay S] [--seed N] [--state DIR | --postgres CONNECTION]";
 
     /// <summary>
-    /// Runs the sandbox until Ctrl+C. Arguments: <c>[--port N] [--token T --guild G --channel C]</c>, plus
+    /// Runs the sandbox until Ctrl+C or SIGTERM. Arguments: <c>[--port N] [--token T --guild G --channel C]</c>, plus
     /// <c>--reply-delay S</c> and <c>--async-delay S</c> in seconds, <c>--seed N</c> (the reply plan), and where to keep
     /// the state: <c>--state DIR</c> (a folder) or <c>--postgres CONNECTION</c> (a PostgreSQL database, through
     /// <paramref name="openPostgres"/>, which the server supplies). Prints the API base URL, the plan's seed and where

@@ -76,7 +76,7 @@ public static class ServerHost
         app.MapApiDocs();
         app.MapFilesApi();
         app.MapDashboard();
-        var api = app.MapGroup("/v1/faceswap").AddEndpointFilter<BearerTokenFilter>().WithMetadata(BearerTokenRequired.Instance);
+        var api = app.MapGroup(ApiStatusPages.ApiPath).AddEndpointFilter<BearerTokenFilter>().WithMetadata(BearerTokenRequired.Instance);
         api.MapAccountsApi();
         api.MapCommandsApi();
         api.MapJobsApi();

@@ -16,17 +16,12 @@ public static class ApiFailures
 
     public static async Task WriteAsync(HttpContext http)
     {
-        var failure = http.Features.Get<IExceptionHandlerFeature>()?.Error;
-        ApiError error;
-        if (failure is DbException)
+        if (http.Features.Get<IExceptionHandlerFeature>()?.Error is DbException)
         {
-            error = new ApiError("Storage unavailable", "The server's database did not answer; try again shortly.", StatusCodes.Status503ServiceUnavailable);
             http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
+            await ApiError.Result(503, "Storage unavailable", "The server's database did not answer; try again shortly.").ExecuteAsync(http);
+            return;
         }
-        else
-        {
-            error = new ApiError("Internal server error", "The server failed on this request; its log says why.", StatusCodes.Status500InternalServerError);
-        }
-        await Results.Json(error, statusCode: error.Code).ExecuteAsync(http);
+        await ApiError.Result(500, "Internal server error", "The server failed on this request; its log says why.").ExecuteAsync(http);
     }
 }

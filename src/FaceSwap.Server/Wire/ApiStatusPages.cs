@@ -9,6 +9,7 @@ namespace FaceSwap.Server.Wire;
 /// </summary>
 public static class ApiStatusPages
 {
+    /// <summary>Where the API's endpoints are (their group in ServerHost).</summary>
     public const string ApiPath = "/v1/faceswap";
 
     public static async Task WriteAsync(StatusCodeContext context)
@@ -18,11 +19,11 @@ public static class ApiStatusPages
         var endpoint = $"{http.Request.Method} {http.Request.Path}";
         var error = http.Response.StatusCode switch
         {
-            StatusCodes.Status404NotFound => new ApiError("Not found", $"No endpoint answers {endpoint}; the API reference is at /docs.", 404),
-            StatusCodes.Status405MethodNotAllowed => new ApiError("Method not allowed",
-                $"{http.Request.Path} does not take {http.Request.Method}; it takes {http.Response.Headers.Allow}.", 405),
+            StatusCodes.Status404NotFound => ApiError.Result(404, "Not found", $"No endpoint answers {endpoint}; the API reference is at /docs."),
+            StatusCodes.Status405MethodNotAllowed => ApiError.Result(405, "Method not allowed",
+                $"{http.Request.Path} does not take {http.Request.Method}; it takes {http.Response.Headers.Allow}."),
             _ => null,
         };
-        if (error is not null) await Results.Json(error, statusCode: error.Code).ExecuteAsync(http);
+        if (error is not null) await error.ExecuteAsync(http);
     }
 }

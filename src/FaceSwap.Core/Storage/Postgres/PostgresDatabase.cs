@@ -53,7 +53,7 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>The statements a pooled connection prepares, when the connection string does not say (<c>Max Auto Prepare</c>).</summary>
-    public const int AutoPreparedStatements = 64;
+    private const int AutoPreparedStatements = 64;
 
     /// <summary>
     /// The same few statements run thousands of times a second (a status read, a claim, an insert, a heartbeat):
